@@ -1,0 +1,32 @@
+/** Trace and span IDs travel as raw bytes (16 and 8) and are shown as lower-case hex. */
+
+export const TRACE_ID_BYTES = 16;
+export const SPAN_ID_BYTES = 8;
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lower-case hex of a byte buffer (fast path for IDs). */
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] as number];
+  return out;
+}
+
+/** Parses lower- or upper-case hex into bytes; returns undefined for odd length or non-hex characters. */
+export function fromHex(hex: string): Buffer | undefined {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
+  return Buffer.from(hex, 'hex');
+}
+
+export function isAllZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+export function isValidTraceId(bytes: Uint8Array): boolean {
+  return bytes.length === TRACE_ID_BYTES && !isAllZero(bytes);
+}
+
+export function isValidSpanId(bytes: Uint8Array): boolean {
+  return bytes.length === SPAN_ID_BYTES && !isAllZero(bytes);
+}

@@ -1,0 +1,127 @@
+/**
+ * The span batch: the unit that crosses Kafka between the workers (Avro `SpanBatch`, see
+ * schemas/avro/). One batch holds spans of ONE trace, usually those that arrived in one OTLP request.
+ *
+ * Only the fields every stage needs are decoded into JS values. Attribute lists, events and links
+ * stay as the OTLP protobuf bytes they arrived in (see the field comments), so a stage that does not
+ * need them never pays to materialise them, while any reader can get full fidelity back by decoding
+ * them with the official opentelemetry-proto definitions (@tailstream/otlp does that).
+ */
+
+/** A resource shared by spans of the batch (OTLP `Resource`). */
+export interface ResourceRecord {
+  /** `service.name` of the resource, or the documented fallback (`unknown_service`). */
+  serviceName: string;
+  /** Protobuf encoding of an OTLP `KeyValueList` holding all resource attributes. */
+  attributes: Buffer;
+  droppedAttributesCount: number;
+  /** OTLP `ResourceSpans.schema_url`. */
+  schemaUrl: string;
+}
+
+/** An instrumentation scope shared by spans of the batch (OTLP `InstrumentationScope`). */
+export interface ScopeRecord {
+  name: string;
+  version: string;
+  /** Protobuf encoding of an OTLP `KeyValueList` holding the scope attributes. */
+  attributes: Buffer;
+  droppedAttributesCount: number;
+  /** OTLP `ScopeSpans.schema_url`. */
+  schemaUrl: string;
+}
+
+export interface SpanRecord {
+  /** 8 bytes. */
+  spanId: Buffer;
+  /** 8 bytes, or empty for a root span. */
+  parentSpanId: Buffer;
+  /** W3C trace state, as in OTLP. */
+  traceState: string;
+  /** OTLP span flags (W3C trace flags in the low byte). */
+  flags: number;
+  name: string;
+  /** OTLP `Span.SpanKind` number (see SpanKind). */
+  kind: number;
+  /** Nanoseconds since the Unix epoch. */
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  /** OTLP `Status.StatusCode` number (see StatusCode). */
+  statusCode: number;
+  statusMessage: string;
+  /** Index into SpanBatch.resources. */
+  resourceIndex: number;
+  /** Index into SpanBatch.scopes. */
+  scopeIndex: number;
+  /** Protobuf encoding of an OTLP `KeyValueList` holding the span attributes. */
+  attributes: Buffer;
+  droppedAttributesCount: number;
+  /** Each element: protobuf encoding of one OTLP `Span.Event`. */
+  events: Buffer[];
+  droppedEventsCount: number;
+  /** Each element: protobuf encoding of one OTLP `Span.Link`. */
+  links: Buffer[];
+  droppedLinksCount: number;
+}
+
+export interface SpanBatch {
+  /** 16 bytes; every span of the batch belongs to this trace. */
+  traceId: Buffer;
+  resources: ResourceRecord[];
+  scopes: ScopeRecord[];
+  spans: SpanRecord[];
+  /** When ingest accepted the batch (ns since epoch); 0 when unknown (written by schema v1). */
+  receivedAtUnixNano: bigint;
+}
+
+/** Why and by what a trace was kept or dropped. Decisions are deterministic per trace content. */
+export interface SamplingDecision {
+  /** 16 bytes. */
+  traceId: Buffer;
+  sampled: boolean;
+  /** Name of the deciding policy (`""` when no policy matched). */
+  policy: string;
+  /** Version (content hash) of the policy set that decided. */
+  policyVersion: string;
+  /** 1/p: how many traces this kept trace stands for (1 for keep-all policies). 0 when dropped. */
+  adjustedCount: number;
+  /** Spans of the trace when it was decided. */
+  spanCount: number;
+  /** Wall-clock time of the decision, ms since epoch (informational: not part of the decision). */
+  decidedAtUnixMs: number;
+}
+
+/** A batch of kept spans, with the decision that kept them (sampled-spans topic). */
+export interface KeptSpanBatch {
+  decision: SamplingDecision;
+  batch: SpanBatch;
+}
+
+/** One row per kept trace (trace-summaries topic, then ClickHouse). */
+export interface TraceSummary {
+  traceId: Buffer;
+  startTimeUnixNano: bigint;
+  durationNano: bigint;
+  spanCount: number;
+  errorCount: number;
+  rootServiceName: string;
+  rootSpanName: string;
+  /** Distinct service names, sorted. */
+  services: string[];
+  policy: string;
+  policyVersion: string;
+  adjustedCount: number;
+}
+
+/** Span duration in nanoseconds (0 when the end precedes the start). */
+export function spanDurationNano(span: Pick<SpanRecord, 'startTimeUnixNano' | 'endTimeUnixNano'>): bigint {
+  const d = span.endTimeUnixNano - span.startTimeUnixNano;
+  return d > 0n ? d : 0n;
+}
+
+/** Service name of a span through its resource index. */
+export function serviceOf(batch: SpanBatch, span: SpanRecord): string {
+  return batch.resources[span.resourceIndex]?.serviceName ?? UNKNOWN_SERVICE;
+}
+
+/** Fallback service name, as the OpenTelemetry SDKs use when `service.name` is missing. */
+export const UNKNOWN_SERVICE = 'unknown_service';
