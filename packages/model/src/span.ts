@@ -86,8 +86,8 @@ export interface SamplingDecision {
   adjustedCount: number;
   /** Spans of the trace when it was decided. */
   spanCount: number;
-  /** Wall-clock time of the decision, ms since epoch (informational: not part of the decision). */
-  decidedAtUnixMs: number;
+  /** Wall-clock time of the decision, ms since epoch (informational: not part of the decision). Avro long → bigint. */
+  decidedAtUnixMs: bigint;
 }
 
 /** A batch of kept spans, with the decision that kept them (sampled-spans topic). */
