@@ -1,0 +1,7 @@
+export { createKafka, type KafkaClientOptions } from './client';
+export { ensureTopics, describeTopics, type EnsureTopicsOptions, type TopicDescription } from './admin';
+export { TOPIC_SPECS, topicNames, type TopicKey, type TopicNames, type TopicSpec } from './topics';
+export { BatchingProducer, type BatchingProducerOptions, type OutMessage } from './producer';
+export { DeadLetterWriter, DLQ_HEADERS, type DeadLetter } from './dead-letter';
+export { KafkaWriteError, ProducerClosedError } from './errors';
+export { headerString } from './headers';
