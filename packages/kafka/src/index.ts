@@ -5,3 +5,4 @@ export { BatchingProducer, type BatchingProducerOptions, type OutMessage } from 
 export { DeadLetterWriter, DLQ_HEADERS, type DeadLetter } from './dead-letter';
 export { KafkaWriteError, ProducerClosedError } from './errors';
 export { headerString } from './headers';
+export { PartitionedConsumer, type PartitionHandler, type PartitionBatch, type BatchContext, type PartitionedConsumerOptions } from './consumer';

@@ -1,0 +1,212 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import { Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  messages: KafkaMessage[];
+}
+
+export interface BatchContext {
+  heartbeat: () => Promise<void>;
+  /** True when a rebalance took this partition away mid-batch: stop and do not commit. */
+  isStale: () => boolean;
+}
+
+/**
+ * What a worker does with its partitions. Offsets are committed only through `commit` — never
+ * automatically — so each worker decides what is durable downstream.
+ */
+export interface PartitionHandler {
+  /** First time a partition is seen after (re)assignment, before its first batch is handled. */
+  onAssigned?(topic: string, partition: number): Promise<void>;
+  /** The partition was taken away by a rebalance or the consumer stopped. */
+  onRevoked?(topic: string, partition: number): Promise<void>;
+  handleBatch(batch: PartitionBatch, ctx: BatchContext): Promise<void>;
+}
+
+export interface PartitionedConsumerOptions {
+  groupId: string;
+  topics: string[];
+  handler: PartitionHandler;
+  logger: Logger;
+  registry?: Registry;
+  metricPrefix?: string;
+  /** Where a new group starts reading (default: earliest). */
+  fromBeginning?: boolean;
+  sessionTimeoutMs?: number;
+  /** Partitions handled concurrently (default 1: one batch at a time keeps the event loop fair). */
+  partitionsConsumedConcurrently?: number;
+  maxBytesPerPartition?: number;
+}
+
+const key = (topic: string, partition: number): string => `${topic}:${partition}`;
+
+/**
+ * A kafkajs consumer with manual commits, partition lifecycle callbacks, pause/resume for
+ * backpressure, and the consumer metrics every worker reports the same way (lag, batch size,
+ * processing time).
+ */
+export class PartitionedConsumer {
+  private readonly consumer: Consumer;
+  private readonly assigned = new Set<string>();
+  private readonly initialized = new Map<string, Promise<void>>();
+  private readonly metrics: ReturnType<typeof createConsumerMetrics> | undefined;
+  private running = false;
+  private crashed: Error | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: PartitionedConsumerOptions,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30000,
+      heartbeatInterval: 3000,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 4 << 20,
+      maxBytes: 32 << 20,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10 },
+    });
+    this.metrics = options.registry ? createConsumerMetrics(options.registry, options.metricPrefix ?? 'tailstream') : undefined;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      void this.onGroupJoin(event.payload.memberAssignment);
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.crashed = event.payload.error;
+      this.options.logger.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+    });
+  }
+
+  get isRunning(): boolean {
+    return this.running && !this.crashed;
+  }
+
+  /** Partitions currently assigned, as `topic:partition`. */
+  get assignment(): string[] {
+    return [...this.assigned];
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.options.topics) {
+      await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    }
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.running = true;
+  }
+
+  /** Commits `offset` (the next offset to read) for a partition. */
+  async commit(topic: string, partition: number, offset: bigint | string): Promise<void> {
+    await this.consumer.commitOffsets([{ topic, partition, offset: String(offset) }]);
+    this.metrics?.committed.set({ topic, partition: String(partition) }, Number(offset));
+  }
+
+  pause(topic: string, partitions?: number[]): void {
+    this.consumer.pause([{ topic, partitions }]);
+  }
+
+  resume(topic: string, partitions?: number[]): void {
+    this.consumer.resume([{ topic, partitions }]);
+  }
+
+  /** Stops fetching, tells the handler every partition is revoked, and leaves the group. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.consumer.stop();
+    for (const k of [...this.assigned]) await this.revoke(k);
+    await this.consumer.disconnect();
+  }
+
+  private async onGroupJoin(memberAssignment: Record<string, number[]>): Promise<void> {
+    const now = new Set<string>();
+    for (const [topic, partitions] of Object.entries(memberAssignment)) {
+      for (const p of partitions) now.add(key(topic, p));
+    }
+    for (const k of [...this.assigned]) if (!now.has(k)) await this.revoke(k);
+    for (const k of now) this.assigned.add(k);
+    this.options.logger.info({ assignment: [...now].sort() }, 'partitions assigned');
+  }
+
+  private async revoke(k: string): Promise<void> {
+    this.assigned.delete(k);
+    const init = this.initialized.get(k);
+    this.initialized.delete(k);
+    if (!init) return;
+    const [topic, partition] = splitKey(k);
+    try {
+      await init;
+      await this.options.handler.onRevoked?.(topic, partition);
+    } catch (error) {
+      this.options.logger.error({ err: error, topic, partition }, 'revoking a partition failed');
+    }
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const k = key(batch.topic, batch.partition);
+    const labels = { topic: batch.topic, partition: String(batch.partition) };
+    this.assigned.add(k);
+    let init = this.initialized.get(k);
+    if (!init) {
+      init = this.options.handler.onAssigned?.(batch.topic, batch.partition) ?? Promise.resolve();
+      this.initialized.set(k, init);
+    }
+    await init;
+    if (batch.messages.length === 0) return;
+    this.metrics?.lag.set(labels, Number(batch.offsetLag()));
+    this.metrics?.batchSize.observe(batch.messages.length);
+    const endTimer = this.metrics?.processing.startTimer();
+    await this.options.handler.handleBatch(
+      { topic: batch.topic, partition: batch.partition, messages: batch.messages },
+      { heartbeat: payload.heartbeat, isStale: payload.isStale },
+    );
+    endTimer?.();
+    const last = batch.messages[batch.messages.length - 1];
+    if (last) payload.resolveOffset(last.offset);
+    this.metrics?.lag.set(labels, Math.max(0, Number(batch.highWatermark) - 1 - Number(last?.offset ?? 0)));
+    await payload.heartbeat();
+  }
+}
+
+function splitKey(k: string): [string, number] {
+  const at = k.lastIndexOf(':');
+  return [k.slice(0, at), Number(k.slice(at + 1))];
+}
+
+function createConsumerMetrics(registry: Registry, prefix: string) {
+  return {
+    lag: new Gauge({
+      name: `${prefix}_consumer_lag_messages`,
+      help: 'Messages between the last handled offset and the partition high watermark.',
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+    }),
+    committed: new Gauge({
+      name: `${prefix}_consumer_committed_offset`,
+      help: 'Last committed offset (next offset to read).',
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: `${prefix}_consumer_batch_messages`,
+      help: 'Messages per fetched batch.',
+      buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000],
+      registers: [registry],
+    }),
+    processing: new Histogram({
+      name: `${prefix}_consumer_batch_processing_seconds`,
+      help: 'Time to handle one fetched batch.',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  };
+}
+
