@@ -1,0 +1,123 @@
+import type { ResourceRecord, ScopeRecord, SpanBatch, SpanRecord } from '@tailstream/model';
+import type { DecidedTrace, DecisionReason } from './decided-trace';
+import { indexOfOrAppend, sameResource, sameScope } from './record-merge';
+import { estimateSpanBytes } from './span-size';
+import { SpanIdSet } from './span-id-set';
+
+/** Result of merging one batch into a trace. */
+export interface MergeResult {
+  addedSpans: number;
+  addedBytes: number;
+}
+
+/**
+ * One trace while it is buffered, and the DecidedTrace handed out once decided (the same
+ * object: no copy at decision time). Fields are public for the buffer's use; consumers see
+ * the read-only DecidedTrace view.
+ */
+export class AssemblingTrace implements DecidedTrace {
+  readonly spans: SpanRecord[] = [];
+  readonly resources: ResourceRecord[] = [];
+  readonly scopes: ScopeRecord[] = [];
+  bytes = 0;
+  startTimeUnixNano = 0n;
+  endTimeUnixNano = 0n;
+  receivedAtUnixNano = 0n;
+  hasRoot = false;
+  rootArrivalMs: number | undefined = undefined;
+  lastArrivalMs: number;
+  reason: DecisionReason = 'wait';
+  decidedAtMs = -1;
+  duplicateSpans = 0;
+  /** Dropped once the trace is decided (no further merges). */
+  private ids: SpanIdSet | undefined = new SpanIdSet();
+
+  constructor(
+    readonly traceId: Buffer,
+    /** Map key of the trace in its buffer. */
+    readonly key: string,
+    readonly firstArrivalMs: number,
+    public minOffset: bigint,
+  ) {
+    this.lastArrivalMs = firstArrivalMs;
+  }
+
+  get spanCount(): number {
+    return this.spans.length;
+  }
+
+  /**
+   * Adds the batch's spans that are not held yet, remapping their resource/scope indexes to
+   * this trace's merged records (the span objects are taken over and modified in place).
+   */
+  merge(batch: SpanBatch, offset: bigint, nowMs: number, spanOverheadBytes: number): MergeResult {
+    const ids = this.ids;
+    if (ids === undefined) throw new Error('cannot merge into a decided trace');
+    if (offset < this.minOffset) this.minOffset = offset;
+    if (batch.receivedAtUnixNano > 0n && (this.receivedAtUnixNano === 0n || batch.receivedAtUnixNano < this.receivedAtUnixNano)) {
+      this.receivedAtUnixNano = batch.receivedAtUnixNano;
+    }
+    let resourceMap: number[] | undefined;
+    let scopeMap: number[] | undefined;
+    const bytesBefore = this.bytes;
+    let addedSpans = 0;
+    let spanBytes = 0;
+    const spans = this.spans;
+    for (const span of batch.spans) {
+      if (ids.has(spans, span)) {
+        this.duplicateSpans++;
+        continue;
+      }
+      resourceMap ??= new Array<number>(batch.resources.length).fill(-1);
+      scopeMap ??= new Array<number>(batch.scopes.length).fill(-1);
+      span.resourceIndex = this.mapResource(batch, span.resourceIndex, resourceMap);
+      span.scopeIndex = this.mapScope(batch, span.scopeIndex, scopeMap);
+      spanBytes += estimateSpanBytes(span, spanOverheadBytes);
+      if (spans.length === 0 || span.startTimeUnixNano < this.startTimeUnixNano) this.startTimeUnixNano = span.startTimeUnixNano;
+      if (spans.length === 0 || span.endTimeUnixNano > this.endTimeUnixNano) this.endTimeUnixNano = span.endTimeUnixNano;
+      if (span.parentSpanId.length === 0 && !this.hasRoot) {
+        this.hasRoot = true;
+        this.rootArrivalMs = nowMs;
+      }
+      spans.push(span);
+      ids.added(spans, span);
+      addedSpans++;
+    }
+    if (addedSpans > 0) this.lastArrivalMs = nowMs;
+    this.bytes += spanBytes;
+    return { addedSpans, addedBytes: this.bytes - bytesBefore };
+  }
+
+  /** Marks the trace decided and releases what only assembly needed. */
+  decide(reason: DecisionReason, nowMs: number): void {
+    this.reason = reason;
+    this.decidedAtMs = nowMs;
+    this.ids = undefined;
+  }
+
+  private mapResource(batch: SpanBatch, index: number, map: number[]): number {
+    const known = map[index];
+    if (known !== undefined && known >= 0) return known;
+    const record = batch.resources[index];
+    // A span pointing at a missing resource keeps an out-of-range index (readers fall back to
+    // unknown_service); it must not be mistaken for another resource.
+    if (record === undefined) return -1;
+    const before = this.resources.length;
+    const merged = indexOfOrAppend(this.resources, record, sameResource);
+    if (this.resources.length > before) this.bytes += record.attributes.length;
+    map[index] = merged;
+    return merged;
+  }
+
+  private mapScope(batch: SpanBatch, index: number, map: number[]): number {
+    const known = map[index];
+    if (known !== undefined && known >= 0) return known;
+    const record = batch.scopes[index];
+    if (record === undefined) return -1;
+    const before = this.scopes.length;
+    const merged = indexOfOrAppend(this.scopes, record, sameScope);
+    if (this.scopes.length > before) this.bytes += record.attributes.length;
+    map[index] = merged;
+    return merged;
+  }
+}

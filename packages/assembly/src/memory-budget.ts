@@ -1,0 +1,101 @@
+/** What the budget needs from each buffer it bounds (implemented by TraceBuffer). */
+export interface BudgetMember {
+  /** First-arrival time of the oldest undecided trace, or undefined when none is held. */
+  oldestArrivalMs(): number | undefined;
+  /** Decides the oldest undecided trace early (reason `memory_pressure`). */
+  evictOldest(nowMs: number): void;
+}
+
+/** Process-wide caps on what all trace buffers hold together. */
+export interface MemoryBudgetLimits {
+  /** Undecided spans across all buffers. */
+  maxBufferedSpans: number;
+  /** Size estimate of undecided spans across all buffers, in bytes. */
+  maxBufferedBytes: number;
+}
+
+/** Defaults for one sampler process. */
+export const DEFAULT_MEMORY_BUDGET_LIMITS: Readonly<MemoryBudgetLimits> = Object.freeze({
+  maxBufferedSpans: 1_000_000,
+  maxBufferedBytes: 512 * 1024 * 1024,
+});
+
+/**
+ * Shared accounting of the undecided spans and bytes of every TraceBuffer of a process. When a
+ * total goes above its cap, the globally oldest undecided traces (by first arrival, across all
+ * buffers) are decided early with reason `memory_pressure` until both totals are within their
+ * caps again. An early-decided trace waits in its own buffer's ready list until that buffer's
+ * next poll(), so callers must poll every buffer regularly (they do anyway for timeouts).
+ */
+export class MemoryBudget {
+  readonly maxBufferedSpans: number;
+  readonly maxBufferedBytes: number;
+  /** Undecided spans held now. */
+  spans = 0;
+  /** Undecided bytes (estimate) held now. */
+  bytes = 0;
+  /** Undecided traces held now. */
+  traces = 0;
+  /** Traces decided early because a cap was exceeded, since creation. */
+  pressureDecisions = 0;
+  private readonly members = new Set<BudgetMember>();
+
+  constructor(limits: Partial<MemoryBudgetLimits> = {}) {
+    this.maxBufferedSpans = limits.maxBufferedSpans ?? DEFAULT_MEMORY_BUDGET_LIMITS.maxBufferedSpans;
+    this.maxBufferedBytes = limits.maxBufferedBytes ?? DEFAULT_MEMORY_BUDGET_LIMITS.maxBufferedBytes;
+    for (const [name, value] of [
+      ['maxBufferedSpans', this.maxBufferedSpans],
+      ['maxBufferedBytes', this.maxBufferedBytes],
+    ] as const) {
+      if (!(value > 0)) throw new RangeError(`MemoryBudget ${name} must be > 0, got ${value}`);
+    }
+  }
+
+  register(member: BudgetMember): void {
+    this.members.add(member);
+  }
+
+  unregister(member: BudgetMember): void {
+    this.members.delete(member);
+  }
+
+  /** Counts spans/bytes/traces that became undecided. */
+  reserve(spans: number, bytes: number, traces: number): void {
+    this.spans += spans;
+    this.bytes += bytes;
+    this.traces += traces;
+  }
+
+  /** Counts spans/bytes/traces that were decided or dropped. */
+  release(spans: number, bytes: number, traces: number): void {
+    this.spans -= spans;
+    this.bytes -= bytes;
+    this.traces -= traces;
+  }
+
+  /** True when a total is above its cap. */
+  isOver(): boolean {
+    return this.spans > this.maxBufferedSpans || this.bytes > this.maxBufferedBytes;
+  }
+
+  /** Decides oldest traces early until within the caps; returns how many were decided. */
+  relieve(nowMs: number): number {
+    let decided = 0;
+    while (this.isOver()) {
+      let oldest: BudgetMember | undefined;
+      let oldestMs = Infinity;
+      for (const member of this.members) {
+        const ms = member.oldestArrivalMs();
+        if (ms !== undefined && ms < oldestMs) {
+          oldestMs = ms;
+          oldest = member;
+        }
+      }
+      if (oldest === undefined) break;
+      oldest.evictOldest(nowMs);
+      decided++;
+    }
+    this.pressureDecisions += decided;
+    return decided;
+  }
+}

@@ -1,0 +1,78 @@
+import {
+  StatusCode,
+  UNKNOWN_SERVICE,
+  type ResourceRecord,
+  type SamplingDecision,
+  type SpanRecord,
+  type TraceSummary,
+} from '@tailstream/model';
+
+/** The parts of a trace a summary reads (a DecidedTrace qualifies). */
+export interface SummarizableTrace {
+  readonly traceId: Buffer;
+  readonly spans: readonly SpanRecord[];
+  readonly resources: readonly ResourceRecord[];
+}
+
+/** The decision fields a summary carries. */
+export type SummaryDecision = Pick<SamplingDecision, 'policy' | 'policyVersion' | 'adjustedCount'>;
+
+/**
+ * The summary row of a trace. Independent of span order: start = earliest start, duration =
+ * latest end − earliest start (0 if negative), root = the span without a parent that starts
+ * first (ties: lowest span ID); without such a span, the earliest span is used. Services are
+ * the distinct service names of all spans, sorted.
+ */
+export function summarize(trace: SummarizableTrace, decision: SummaryDecision): TraceSummary {
+  const spans = trace.spans;
+  if (spans.length === 0) throw new RangeError('cannot summarize a trace without spans');
+  let start = (spans[0] as SpanRecord).startTimeUnixNano;
+  let end = (spans[0] as SpanRecord).endTimeUnixNano;
+  let errorCount = 0;
+  const services = new Set<string>();
+  for (const span of spans) {
+    if (span.startTimeUnixNano < start) start = span.startTimeUnixNano;
+    if (span.endTimeUnixNano > end) end = span.endTimeUnixNano;
+    if (span.statusCode === StatusCode.Error) errorCount++;
+    services.add(serviceName(trace.resources, span));
+  }
+  const root = findRoot(spans);
+  const duration = end - start;
+  return {
+    traceId: trace.traceId,
+    startTimeUnixNano: start,
+    durationNano: duration > 0n ? duration : 0n,
+    spanCount: spans.length,
+    errorCount,
+    rootServiceName: serviceName(trace.resources, root),
+    rootSpanName: root.name,
+    services: [...services].sort(),
+    policy: decision.policy,
+    policyVersion: decision.policyVersion,
+    adjustedCount: decision.adjustedCount,
+  };
+}
+
+/** The root span as summarize() defines it (order-independent). */
+export function findRoot(spans: readonly SpanRecord[]): SpanRecord {
+  let best: SpanRecord | undefined;
+  let bestIsRoot = false;
+  for (const span of spans) {
+    const isRoot = span.parentSpanId.length === 0;
+    if (best === undefined || (isRoot && !bestIsRoot) || (isRoot === bestIsRoot && comesFirst(span, best))) {
+      best = span;
+      bestIsRoot = isRoot;
+    }
+  }
+  if (best === undefined) throw new RangeError('a trace without spans has no root');
+  return best;
+}
+
+function comesFirst(a: SpanRecord, b: SpanRecord): boolean {
+  if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano;
+  return Buffer.compare(a.spanId, b.spanId) < 0;
+}
+
+function serviceName(resources: readonly ResourceRecord[], span: SpanRecord): string {
+  return resources[span.resourceIndex]?.serviceName ?? UNKNOWN_SERVICE;
+}
