@@ -1,0 +1,77 @@
+import { COMMON_ALIASES, kafkaSection, loadConfig, logSection, type LoadConfigOptions } from '@tailstream/config';
+import { z } from 'zod';
+
+const MIB = 1024 * 1024;
+
+/** Every option of the ingest worker. Env vars: TAILSTREAM_INGEST_<PATH>, e.g. TAILSTREAM_INGEST_OTLP_HTTP_PORT. */
+export const ingestConfigSchema = z.object({
+  kafka: kafkaSection,
+  log: logSection,
+  ops: z
+    .object({
+      host: z.string().default('127.0.0.1').describe('Address of the ops server (/metrics, /healthz, /readyz).'),
+      port: z.number().int().min(0).max(65535).default(9464).describe('Port of the ops server (0 = any free port).'),
+    })
+    .prefault({}),
+  otlpHttp: z
+    .object({
+      enabled: z.boolean().default(true).describe('Serve OTLP/HTTP POST /v1/traces.'),
+      host: z.string().default('127.0.0.1').describe('Address the OTLP/HTTP receiver binds to (0.0.0.0 to accept remote senders).'),
+      port: z.number().int().min(0).max(65535).default(4318).describe('OTLP/HTTP port (4318 is the OTLP default).'),
+      maxBodyBytes: z.number().int().positive().default(8 * MIB).describe('Largest request body as sent (compressed); larger → 413.'),
+      maxDecompressedBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * MIB)
+        .describe('Largest body after gzip decompression (gzip-bomb guard); larger → 413.'),
+      bearerToken: z.string().default('').describe('If set, requests must send `Authorization: Bearer <token>` (401 otherwise).'),
+      retryAfterSeconds: z.number().int().positive().default(2).describe('Retry-After sent with 429/503.'),
+    })
+    .prefault({}),
+  otlpKafka: z
+    .object({
+      enabled: z.boolean().default(false).describe('Consume OTLP records written by OpenTelemetry Collectors’ Kafka exporter.'),
+      topic: z.string().default('').describe('Topic to consume; empty = `<topicPrefix>otlp`.'),
+      encoding: z.enum(['otlp_proto', 'otlp_json']).default('otlp_proto').describe('Collector Kafka exporter encoding of the records.'),
+      groupId: z.string().default('tailstream-ingest-otlp').describe('Consumer group.'),
+    })
+    .prefault({}),
+  validation: z
+    .object({
+      maxPastSeconds: z.number().int().positive().default(7 * 24 * 3600).describe('Reject spans that started longer ago than this.'),
+      maxFutureSeconds: z.number().int().positive().default(3600).describe('Reject spans that end further in the future than this.'),
+    })
+    .prefault({}),
+  limits: z
+    .object({
+      maxAttributesPerSpan: z.number().int().positive().default(128).describe('Attributes kept per span; the rest are dropped and counted.'),
+      maxAttributeValueLength: z.number().int().positive().default(4096).describe('Longer string values are truncated and counted.'),
+      maxEventsPerSpan: z.number().int().positive().default(128).describe('Events kept per span; the rest are dropped and counted.'),
+      maxLinksPerSpan: z.number().int().positive().default(128).describe('Links kept per span; the rest are dropped and counted.'),
+    })
+    .prefault({}),
+  producer: z
+    .object({
+      maxInFlightBytes: z.number().int().positive().default(64 * MIB).describe('Bytes accepted but not yet acknowledged by Kafka; above → 429.'),
+      maxBatchBytes: z.number().int().positive().default(1 * MIB).describe('Bytes per Kafka sendBatch call.'),
+      lingerMs: z.number().int().min(0).default(5).describe('How long to gather messages before sending.'),
+      compression: z.enum(['none', 'gzip']).default('gzip').describe('Kafka batch compression.'),
+    })
+    .prefault({}),
+  topics: z
+    .object({
+      create: z.boolean().default(true).describe('Create missing topics at start-up.'),
+      partitions: z.number().int().positive().default(8).describe('Partitions of topics created at start-up.'),
+      replicationFactor: z.number().int().positive().default(1).describe('Replication factor of topics created at start-up.'),
+    })
+    .prefault({}),
+});
+
+export type IngestConfig = z.output<typeof ingestConfigSchema>;
+
+export const INGEST_ENV_PREFIX = 'TAILSTREAM_INGEST_';
+
+export function loadIngestConfig(options: Partial<LoadConfigOptions> = {}): IngestConfig {
+  return loadConfig(ingestConfigSchema, { envPrefix: INGEST_ENV_PREFIX, aliases: COMMON_ALIASES, ...options });
+}

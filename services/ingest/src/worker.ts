@@ -1,0 +1,100 @@
+import { BatchingProducer, createKafka, DeadLetterWriter, ensureTopics, PartitionedConsumer, topicNames } from '@tailstream/kafka';
+import { startRuntime, type Logger } from '@tailstream/telemetry';
+import type { IngestConfig } from './config';
+import { HttpReceiver } from './http-receiver';
+import { KafkaOtlpReceiver } from './kafka-receiver';
+import { createIngestMetrics } from './metrics';
+import { createTraceDecoder } from './otlp-decoder';
+import { SpanBatchWriter } from './span-writer';
+
+export interface RunningIngest {
+  /** Port of the OTLP/HTTP receiver (undefined when disabled). */
+  otlpHttpPort: number | undefined;
+  opsPort: number;
+  /** Ordered graceful shutdown: stop intake, drain requests, flush the producer, commit, close. */
+  stop: () => Promise<void>;
+}
+
+/** Starts the ingest worker with a validated config. */
+export async function startIngest(config: IngestConfig, options: { logger?: Logger } = {}): Promise<RunningIngest> {
+  const rt = await startRuntime({ name: 'ingest', log: config.log, http: config.ops, logger: options.logger });
+  const { logger, registry, ops, shutdown } = rt;
+  const metrics = createIngestMetrics(registry);
+  const topics = topicNames(config.kafka.topicPrefix);
+  const kafka = createKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-ingest` }, logger);
+
+  if (config.topics.create) {
+    const created = await ensureTopics(kafka, {
+      prefix: config.kafka.topicPrefix,
+      partitions: config.topics.partitions,
+      replicationFactor: config.topics.replicationFactor,
+    });
+    if (created.length > 0) logger.info({ created }, 'created topics');
+  }
+
+  const producer = new BatchingProducer(kafka, {
+    maxBatchBytes: config.producer.maxBatchBytes,
+    lingerMs: config.producer.lingerMs,
+    compression: config.producer.compression,
+    registry,
+    metricPrefix: 'tailstream_ingest',
+  });
+  await producer.connect();
+  ops.addReadinessCheck('kafka_producer', () => producer.isConnected);
+  const writer = new SpanBatchWriter(producer, topics.spans);
+  const decode = createTraceDecoder(config);
+
+  let http: HttpReceiver | undefined;
+  let otlpHttpPort: number | undefined;
+  if (config.otlpHttp.enabled) {
+    http = new HttpReceiver(
+      { ...config.otlpHttp, maxInFlightBytes: config.producer.maxInFlightBytes },
+      decode,
+      writer,
+      metrics,
+      logger.child({ component: 'otlp-http' }),
+    );
+    otlpHttpPort = await http.start();
+    logger.info({ host: config.otlpHttp.host, port: otlpHttpPort }, 'OTLP/HTTP receiver listening on /v1/traces');
+  }
+
+  let consumer: PartitionedConsumer | undefined;
+  if (config.otlpKafka.enabled) {
+    const topic = config.otlpKafka.topic || topics.otlp;
+    const dlq = new DeadLetterWriter(producer, topics.deadLetter, 'ingest');
+    const receiver = new KafkaOtlpReceiver(
+      config.otlpKafka.encoding === 'otlp_json' ? 'json' : 'protobuf',
+      decode,
+      writer,
+      dlq,
+      metrics,
+      logger.child({ component: 'otlp-kafka' }),
+      (t, p, offset) => consumer!.commit(t, p, offset),
+    );
+    consumer = new PartitionedConsumer(kafka, {
+      groupId: config.otlpKafka.groupId,
+      topics: [topic],
+      handler: receiver,
+      logger: logger.child({ component: 'otlp-kafka-consumer' }),
+      registry,
+      metricPrefix: 'tailstream_ingest',
+    });
+    await consumer.start();
+    ops.addReadinessCheck('kafka_consumer', () => consumer!.isRunning);
+    logger.info({ topic, encoding: config.otlpKafka.encoding }, 'consuming OTLP from Kafka');
+  }
+
+  shutdown.add('stop intake', async () => {
+    await http?.stopAccepting();
+  });
+  shutdown.add('drain in-flight requests', async () => {
+    await http?.drain();
+  });
+  shutdown.add('stop Kafka OTLP consumer (commits handled batches)', async () => {
+    await consumer?.stop();
+  });
+  shutdown.add('flush and close the producer', () => producer.close());
+  rt.finish();
+
+  return { otlpHttpPort, opsPort: rt.opsPort, stop: () => shutdown.run('stop requested') };
+}
