@@ -1,0 +1,2 @@
+export { COMMANDS } from './registry';
+export { EXIT, UsageError, type Command } from './command';
