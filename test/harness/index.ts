@@ -1,2 +1,3 @@
 export * from './names';
 export * from './infra';
+export * from './clickhouse';
