@@ -1,12 +1,20 @@
 import { StoreError, toStoreError } from './errors';
 
 class FakeClickHouseError extends Error {
-  constructor(message: string, readonly code: string, readonly type: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly type: string,
+  ) {
     super(message);
   }
 }
 class FakeChdbError extends Error {
-  constructor(message: string, readonly code: string, readonly clickhouseCode?: number) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly clickhouseCode?: number,
+  ) {
     super(message);
   }
 }
@@ -22,7 +30,12 @@ describe('toStoreError', () => {
     ['client timeout', new Error('Timeout error.'), 'TIMEOUT', true],
     ['socket hang up', new Error('socket hang up'), 'NETWORK', true],
     ['chdb type mismatch', new FakeChdbError('Code: 53. DB::Exception: Type mismatch', 'CHDB_QUERY', 53), 'TYPE_MISMATCH', false],
-    ['chdb parse error without numeric field', new FakeChdbError('Code: 27. DB::Exception: Cannot parse input', 'CHDB_INSERT'), 'CANNOT_PARSE_INPUT_ASSERTION_FAILED', false],
+    [
+      'chdb parse error without numeric field',
+      new FakeChdbError('Code: 27. DB::Exception: Cannot parse input', 'CHDB_INSERT'),
+      'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
+      false,
+    ],
     ['chdb too many parts', new FakeChdbError('Code: 252. Too many parts', 'CHDB_QUERY', 252), 'TOO_MANY_PARTS', true],
     ['chdb timeout', new FakeChdbError('deadline', 'CHDB_TIMEOUT'), 'TIMEOUT', true],
     ['chdb closed', new FakeChdbError('No active connection', 'CHDB_CLOSED'), 'CLOSED', false],

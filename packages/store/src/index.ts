@@ -2,13 +2,7 @@ export type { ClickHouse, ClickHouseOptions, InsertOptions, QueryParam } from '.
 export { createClickHouse } from './connection/create';
 export { openEmbeddedPath } from './connection/embedded';
 export { insertSettings } from './connection/insert-settings';
-export {
-  StoreError,
-  type StoreErrorCode,
-  toStoreError,
-  isRetryableClickHouseCode,
-  clickHouseCodeName,
-} from './errors';
+export { StoreError, type StoreErrorCode, toStoreError, isRetryableClickHouseCode, clickHouseCodeName } from './errors';
 export { migrate, MIGRATIONS_TABLE, type MigrateOptions, type AppliedMigration } from './migrations/migrate';
 export { MIGRATIONS_DIR, findMigrationsDir, loadMigrations, checksumOf, type MigrationFile } from './migrations/files';
 export { renderMigration, DEDUP_WINDOW_BLOCKS, type RenderOptions } from './migrations/render';

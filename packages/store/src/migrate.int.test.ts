@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, readFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestClickHouse, type TestClickHouse } from '@tailstream/test-harness';
-import { migrate, MIGRATIONS_DIR, loadMigrations, StoreError } from './index';
+import { migrate, MIGRATIONS_DIR, loadMigrations, renderMigration, splitStatements, StoreError } from './index';
 
 const EXPECTED_TABLES: Array<[string, string]> = [
   ['otel_traces', 'MergeTree'],
@@ -83,6 +83,18 @@ describe('migrate', () => {
       for (const r of rows) expect(r.create_table_query).not.toMatch(/\bTTL\b/);
     } finally {
       await other.close();
+    }
+  });
+
+  it('renders cluster + replicated DDL that ClickHouse parses', async () => {
+    // No cluster here to run it on; formatQuery parses each statement with the server's parser.
+    for (const file of loadMigrations(MIGRATIONS_DIR)) {
+      const sql = renderMigration(file.sql, { database: 'obs', ttlDays: 30, cluster: 'main', replicated: true });
+      for (const statement of splitStatements(sql)) {
+        const [row] = await t.ch.query<{ f: string }>('SELECT formatQuery({q:String}) AS f', { q: statement });
+        expect(row?.f).toMatch(/ON CLUSTER main/);
+        if (/ENGINE = Replicated/.test(statement)) expect(row?.f).toMatch(/ENGINE = Replicated\w*MergeTree/);
+      }
     }
   });
 

@@ -188,7 +188,15 @@ describe('service_graph_edges', () => {
        FROM ${t.database}.service_graph_1m`,
     );
     expect(rows).toEqual([
-      { ClientService: 'frontend', ServerService: 'checkout', ConnectionType: '', Calls: '3', Errors: '1', RatePerSecond: 0.05, AvgDurationMs: 8 },
+      {
+        ClientService: 'frontend',
+        ServerService: 'checkout',
+        ConnectionType: '',
+        Calls: '3',
+        Errors: '1',
+        RatePerSecond: 0.05,
+        AvgDurationMs: 8,
+      },
     ]);
   });
 });

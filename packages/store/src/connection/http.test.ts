@@ -57,6 +57,7 @@ describe('HTTP connection', () => {
     expect(first!.params.get('insert_deduplicate')).toBe('1');
     expect(first!.params.get('insert_deduplication_token')).toBe('p0-10-20');
     expect(first!.params.get('deduplicate_blocks_in_dependent_materialized_views')).toBe('1');
+    expect(first!.params.get('wait_end_of_query')).toBe('1');
     // No caller token: a fresh one per insert, so equal content is never dropped.
     expect(second!.params.get('insert_deduplication_token')).toMatch(/^tailstream-[0-9a-f-]{36}$/);
   });
@@ -95,6 +96,17 @@ describe('HTTP connection', () => {
     await ch.close();
     expect(err).toBeInstanceOf(StoreError);
     expect(err).toMatchObject({ code: name, retryable, clickhouseCode: code });
+  });
+
+  it('treats an exception in a 200 response body as a failed insert', async () => {
+    const started = await startServer((_seen, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('Code: 252. DB::Exception: Too many parts (300). (TOO_MANY_PARTS) (version 25.8.1.1)\n');
+    });
+    server = started.server;
+    const ch = createHttpClickHouse({ url: started.url, database: 'obs' });
+    await expect(ch.insertJsonEachRow('t', '{"a":1}\n')).rejects.toMatchObject({ code: 'TOO_MANY_PARTS', retryable: true });
+    await ch.close();
   });
 
   it('reports a refused connection as a retryable network error', async () => {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, parseError, type ClickHouseClient } from '@clickhouse/client';
 import { toStoreError } from '../errors';
 import { insertSettings, isEmptyBody, qualifyTable } from './insert-settings';
 import type { ClickHouse, ClickHouseOptions, InsertOptions, QueryParam } from './types';
@@ -52,9 +52,11 @@ export function createHttpClickHouse(options: ClickHouseOptions & { url: string 
         const result = await client.exec({
           query: `INSERT INTO ${target} FORMAT JSONEachRow`,
           values: Readable.from([body], { objectMode: false }),
-          clickhouse_settings: insertSettings(insertOptions?.dedupToken),
+          // wait_end_of_query: the HTTP status is sent only once the insert finished, so a 200 is an ack.
+          clickhouse_settings: { ...insertSettings(insertOptions?.dedupToken), wait_end_of_query: 1 },
         });
-        result.stream.destroy();
+        const response = await readAll(result.stream);
+        if (response.includes('DB::Exception')) throw parseError(response);
       } catch (err) {
         throw toStoreError(err, { operation: 'insert', table: target });
       }
@@ -66,4 +68,10 @@ export function createHttpClickHouse(options: ClickHouseOptions & { url: string 
       await client.close();
     },
   };
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+  return text;
 }

@@ -47,9 +47,7 @@ export function renderMigration(sql: string, options: RenderOptions): string {
     : `non_replicated_deduplication_window = ${DEDUP_WINDOW_BLOCKS}`;
 
   const rendered = sql
-    .replace(/\{ttl_clause\((.+?)\)\}/g, (_match, expr: string) =>
-      ttlDays === 0 ? '' : `TTL ${expr.trim()} + toIntervalDay(${ttlDays})`,
-    )
+    .replace(/\{ttl_clause\((.+?)\)\}/g, (_match, expr: string) => (ttlDays === 0 ? '' : `TTL ${expr.trim()} + toIntervalDay(${ttlDays})`))
     .replace(/\{database\}/g, database)
     .replace(/\{on_cluster\}/g, onCluster)
     .replace(/\{engine_prefix\}/g, replicated ? 'Replicated' : '')

@@ -29,9 +29,7 @@ export interface DeltaMeasures {
 /** The JSON fields of DeltaMeasures, in ingest-table column names, starting with a comma. */
 export function deltaMeasuresJson(m: DeltaMeasures): string {
   if (m.bucketCounts.length !== m.bucketBoundsMs.length + 1) {
-    throw new RangeError(
-      `histogram needs bounds+1 counts: ${m.bucketBoundsMs.length} bounds, ${m.bucketCounts.length} counts`,
-    );
+    throw new RangeError(`histogram needs bounds+1 counts: ${m.bucketBoundsMs.length} bounds, ${m.bucketCounts.length} counts`);
   }
   const weights = m.durationWeights ?? [];
   if (weights.length !== 0 && weights.length !== m.durationValuesMs.length) {

@@ -1,12 +1,4 @@
-import {
-  serviceOf,
-  spanDurationNano,
-  spanKindName,
-  statusCodeName,
-  toHex,
-  type SpanBatch,
-  type SpanRecord,
-} from '@tailstream/model';
+import { serviceOf, spanDurationNano, spanKindName, statusCodeName, toHex, type SpanBatch, type SpanRecord } from '@tailstream/model';
 import { dateTime64Nanos } from './time';
 
 /** Table the exporter-compatible span rows go to. */

@@ -88,7 +88,13 @@ describe('redMetricsRow', () => {
 describe('serviceGraphEdgeRow', () => {
   it('maps every field in ingest column order', () => {
     const row = JSON.parse(
-      serviceGraphEdgeRow({ ...measures, clientService: 'frontend', serverService: 'db-proxy', connectionType: '', durationWeights: [2, 1, 1] }),
+      serviceGraphEdgeRow({
+        ...measures,
+        clientService: 'frontend',
+        serverService: 'db-proxy',
+        connectionType: '',
+        durationWeights: [2, 1, 1],
+      }),
     );
     expect(Object.keys(row)).toEqual([...SERVICE_GRAPH_EDGES_INGEST_COLUMNS]);
     expect(row).toMatchObject({ ClientService: 'frontend', ServerService: 'db-proxy', ConnectionType: '', DurationWeights: [2, 1, 1] });
