@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { StoreError, toStoreError } from '../errors';
 import { insertSettings, isEmptyBody, qualifyTable } from './insert-settings';
 import type { ClickHouse, ClickHouseOptions, InsertOptions, QueryParam } from './types';
@@ -34,6 +35,10 @@ function acquire(path: string): ChdbSession {
     }
     shared.users++;
     return shared.session;
+  }
+  if (!isMainThread) {
+    // Measured: chdb loaded only inside worker threads crashed the process at exit.
+    throw new StoreError('open the embedded ClickHouse (chdb) from the main thread, not a worker thread', 'CONFIG', false);
   }
   mkdirSync(wanted, { recursive: true });
   let session: ChdbSession;
