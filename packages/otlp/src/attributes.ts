@@ -1,0 +1,128 @@
+import { type AnyValue, type KeyValue, readAnyValue, readKeyValues, writeKeyValue } from './any-value';
+import { anyValueAsString } from './as-string';
+import { asDecodeError } from './errors';
+import { Writer, type Reader } from './protobuf';
+import { asBuffer, createReader, expectEnd, readLenEnd, skipField, utf8At } from './read';
+import * as W from './wire';
+
+/**
+ * The attribute codec used by every stage. Attribute sets travel as the protobuf encoding of an
+ * OTLP `KeyValueList` (see @tailstream/model); these functions read them without ever going
+ * through intermediate JS objects for the values they do not need.
+ *
+ * Duplicate keys are invalid in OTLP. If they occur anyway: `getAttribute`/`getAttributes` return
+ * the first occurrence (like the Collector's `Map.Get`), `flattenAttributes` keeps the last (like
+ * the Collector when it converts attributes to a map for ClickHouse).
+ *
+ * Malformed bytes throw OtlpDecodeError (reason `invalid_protobuf` or `too_deep`).
+ */
+
+/** Decodes every attribute of a KeyValueList, values with their OTLP type. */
+export function decodeKeyValueList(buf: Uint8Array): KeyValue[] {
+  const b = asBuffer(buf);
+  const r = createReader(b);
+  try {
+    return readKeyValues(b, r, b.length, W.KVLIST_VALUES, 0);
+  } catch (err) {
+    throw asDecodeError(err, 'invalid_protobuf', 'malformed KeyValueList');
+  }
+}
+
+/**
+ * Attributes as a string map, each value converted by `anyValueAsString` (the Collector's
+ * `AsString()` rule). The returned object has no prototype, so any key (even `__proto__`) is safe.
+ */
+export function flattenAttributes(buf: Uint8Array): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  scanKeyValues(buf, (b, keyStart, keyEnd, r, valueEnd) => {
+    out[utf8At(b, keyStart, keyEnd)] = valueEnd < 0 ? '' : anyValueAsString(readAnyValue(b, r, valueEnd, 0));
+    return true;
+  });
+  return out;
+}
+
+/** The value of one attribute, or undefined when absent. Values of other keys are skipped unread. */
+export function getAttribute(buf: Uint8Array, key: string): AnyValue | undefined {
+  const wanted = Buffer.from(key, 'utf8');
+  let found: AnyValue | undefined;
+  scanKeyValues(buf, (b, keyStart, keyEnd, r, valueEnd) => {
+    if (keyEnd - keyStart !== wanted.length || b.compare(wanted, 0, wanted.length, keyStart, keyEnd) !== 0) return true;
+    found = valueEnd < 0 ? { empty: true } : readAnyValue(b, r, valueEnd, 0);
+    return false;
+  });
+  return found;
+}
+
+/**
+ * The values of the attributes named in `keys` (those present), decoding no other value and
+ * stopping as soon as every key was found. Keys whose byte length matches no wanted key are not
+ * even decoded to strings.
+ */
+export function getAttributes(buf: Uint8Array, keys: ReadonlySet<string>): Map<string, AnyValue> {
+  const found = new Map<string, AnyValue>();
+  if (keys.size === 0) return found;
+  const lengths = new Set<number>();
+  for (const k of keys) lengths.add(Buffer.byteLength(k, 'utf8'));
+  scanKeyValues(buf, (b, keyStart, keyEnd, r, valueEnd) => {
+    if (!lengths.has(keyEnd - keyStart)) return true;
+    const k = utf8At(b, keyStart, keyEnd);
+    if (!keys.has(k) || found.has(k)) return true;
+    found.set(k, valueEnd < 0 ? { empty: true } : readAnyValue(b, r, valueEnd, 0));
+    return found.size < keys.size;
+  });
+  return found;
+}
+
+/** Encodes attributes as an OTLP KeyValueList (the form SpanRecord.attributes holds). */
+export function encodeKeyValueList(entries: Iterable<KeyValue>): Buffer {
+  const w = Writer.create();
+  for (const kv of entries) writeKeyValue(w, W.KVLIST_VALUES, kv);
+  return w.finish() as Buffer;
+}
+
+/**
+ * Calls `visit(buf, keyStart, keyEnd, reader, valueEnd)` for each KeyValue, with the key's UTF-8
+ * bytes at [keyStart, keyEnd) and the reader at the start of the AnyValue body (valueEnd = -1 when
+ * the entry has no value). `visit` may read the value; the scan moves on by offsets either way.
+ * Returning false stops the scan.
+ */
+function scanKeyValues(
+  input: Uint8Array,
+  visit: (buf: Buffer, keyStart: number, keyEnd: number, r: Reader, valueEnd: number) => boolean,
+): void {
+  const b = asBuffer(input);
+  const r = createReader(b);
+  try {
+    while (r.pos < b.length) {
+      const tag = r.uint32();
+      if (tag !== W.KVLIST_VALUES) {
+        skipField(r, tag, b.length);
+        continue;
+      }
+      const entryEnd = readLenEnd(r, b.length);
+      let keyStart = 0;
+      let keyEnd = 0;
+      let valueStart = -1;
+      let valueEnd = -1;
+      while (r.pos < entryEnd) {
+        const t = r.uint32();
+        if (t === W.KV_KEY) {
+          keyEnd = readLenEnd(r, entryEnd);
+          keyStart = r.pos;
+          r.pos = keyEnd;
+        } else if (t === W.KV_VALUE) {
+          valueEnd = readLenEnd(r, entryEnd);
+          valueStart = r.pos;
+          r.pos = valueEnd;
+        } else skipField(r, t, entryEnd);
+      }
+      expectEnd(r, entryEnd);
+      if (valueStart >= 0) r.pos = valueStart;
+      const more = visit(b, keyStart, keyEnd, r, valueEnd);
+      r.pos = entryEnd;
+      if (!more) return;
+    }
+  } catch (err) {
+    throw asDecodeError(err, 'invalid_protobuf', 'malformed KeyValueList');
+  }
+}
