@@ -11,6 +11,7 @@
 #
 # Settings (environment):
 #   TAILSTREAM_KAFKA_HOME   working folder (jars, data, logs, pid)   default: deploy/local/.kafka
+#   TAILSTREAM_KAFKA_LIB    folder of the broker jars                default: $TAILSTREAM_KAFKA_HOME/lib
 #   TAILSTREAM_KAFKA_PORT   client listener port on 127.0.0.1        default: 39092
 #   TAILSTREAM_KAFKA_CONTROLLER_PORT  controller listener port       default: 39093
 #   TAILSTREAM_KAFKA_HEAP   JVM heap                                   default: 768m
@@ -23,7 +24,7 @@ port="${TAILSTREAM_KAFKA_PORT:-39092}"
 controller_port="${TAILSTREAM_KAFKA_CONTROLLER_PORT:-39093}"
 heap="${TAILSTREAM_KAFKA_HEAP:-768m}"
 start_timeout="${TAILSTREAM_KAFKA_START_TIMEOUT:-90}"
-lib="$home/lib"
+lib="${TAILSTREAM_KAFKA_LIB:-$home/lib}"
 data="$home/data"
 logs="$home/logs"
 pidfile="$home/broker.pid"

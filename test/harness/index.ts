@@ -1,3 +1,4 @@
 export * from './names';
 export * from './infra';
 export * from './clickhouse';
+export * from './private-broker';

@@ -26,6 +26,7 @@ export const kafkaSection = z
     saslPassword: z.string().default('').describe('SASL password (never logged).'),
     connectionTimeoutMs: z.number().int().positive().default(10000).describe('TCP connect timeout.'),
     requestTimeoutMs: z.number().int().positive().default(30000).describe('Request timeout.'),
+    retries: z.number().int().min(0).default(8).describe('Retries of a failed Kafka request (exponential backoff, at most 5 s apart).'),
   })
   .prefault({});
 

@@ -10,6 +10,7 @@ export interface KafkaClientOptions {
   saslPassword?: string;
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  retries?: number;
 }
 
 /**
@@ -23,7 +24,7 @@ export function createKafka(options: KafkaClientOptions, logger: Logger): Kafka 
     ssl: options.ssl ?? false,
     connectionTimeout: options.connectionTimeoutMs ?? 10000,
     requestTimeout: options.requestTimeoutMs ?? 30000,
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    retry: { initialRetryTime: 200, retries: options.retries ?? 8, maxRetryTime: 5000 },
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => {
       const { message, ...rest } = entry.log;
