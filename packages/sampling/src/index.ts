@@ -1,0 +1,17 @@
+export * from './trace-view';
+export * from './decision';
+export * from './policy-config';
+export * from './eval-context';
+export * from './policy-set';
+export * from './engine';
+export { compilePolicy } from './compile';
+export type { Evaluator } from './policies/evaluator';
+export { probabilityThreshold, DEFAULT_HASH_SALT, Probabilistic } from './policies/probabilistic';
+export { Fnv1a64 } from './policies/fnv1a64';
+export { compileGoRegex } from './policies/go-regex';
+export { traceStateValue } from './policies/trace-state';
+export * from './file/load-policy-file';
+export * from './file/policy-file-error';
+export { parseGoDuration } from './file/duration';
+export { policyVersion } from './file/policy-version';
+export type { PolicyFileFormat } from './file/parse-policy';

@@ -1,0 +1,57 @@
+import type { SpanRecord } from '@tailstream/model';
+
+/**
+ * One OTLP `AnyValue`, as an attribute reader returns it: exactly one of the properties is set.
+ * `int` is a bigint (OTLP int64); `array` and `kvlist` are passed through untouched (no policy
+ * matches on them).
+ */
+export type AttrValue =
+  | { readonly string: string }
+  | { readonly bool: boolean }
+  | { readonly int: bigint }
+  | { readonly double: number }
+  | { readonly bytes: Uint8Array }
+  | { readonly array: readonly unknown[] }
+  | { readonly kvlist: unknown };
+
+/**
+ * Reads one attribute from the protobuf encoding of an OTLP `KeyValueList` (the `attributes`
+ * buffers of spans and resources). Implemented outside this package (e.g. by @tailstream/otlp's
+ * getAttribute); it may throw on malformed bytes (the engine counts that as an evaluation error).
+ */
+export interface AttributeReader {
+  get(buf: Buffer, key: string): AttrValue | undefined;
+}
+
+/** The span fields policies read. */
+export type TraceSpanView = Pick<
+  SpanRecord,
+  'statusCode' | 'startTimeUnixNano' | 'endTimeUnixNano' | 'attributes' | 'traceState' | 'flags' | 'resourceIndex'
+>;
+
+/** The resource fields policies read. */
+export interface TraceResourceView {
+  /** Protobuf encoding of an OTLP `KeyValueList`. */
+  readonly attributes: Buffer;
+}
+
+/**
+ * A complete trace as policies see it. @tailstream/assembly's DecidedTrace satisfies this
+ * interface structurally (neither package imports the other).
+ */
+export interface TraceView {
+  /** 16 bytes. */
+  readonly traceId: Buffer;
+  readonly spans: readonly TraceSpanView[];
+  /** Resources the spans point at through `resourceIndex`. */
+  readonly resources: readonly TraceResourceView[];
+  readonly spanCount: number;
+  /** Size estimate in bytes (bytes_limiting consumes it). */
+  readonly bytes: number;
+  /** Earliest span start, ns since epoch. */
+  readonly startTimeUnixNano: bigint;
+  /** Latest span end, ns since epoch. */
+  readonly endTimeUnixNano: bigint;
+  /** Earliest ingest receive time of the trace's batches, ns since epoch; 0n when unknown. */
+  readonly receivedAtUnixNano: bigint;
+}
