@@ -58,3 +58,21 @@ export async function describeTopics(kafka: Kafka, prefix: string): Promise<Topi
     await admin.disconnect();
   }
 }
+
+/** Committed offset and metadata of each partition of `topic` for a consumer group (offset -1: none). */
+export async function fetchCommitted(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, { offset: bigint; metadata: string | null }>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const out = new Map<number, { offset: bigint; metadata: string | null }>();
+    for (const p of entry?.partitions ?? []) out.set(p.partition, { offset: BigInt(p.offset), metadata: p.metadata });
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -102,10 +102,15 @@ export class PartitionedConsumer {
     this.running = true;
   }
 
-  /** Commits `offset` (the next offset to read) for a partition. */
-  async commit(topic: string, partition: number, offset: bigint | string): Promise<void> {
-    await this.consumer.commitOffsets([{ topic, partition, offset: String(offset) }]);
+  /** Commits `offset` (the next offset to read) for a partition, with optional metadata stored beside it. */
+  async commit(topic: string, partition: number, offset: bigint | string, metadata?: string): Promise<void> {
+    await this.consumer.commitOffsets([{ topic, partition, offset: String(offset), metadata: metadata ?? null }]);
     this.metrics?.committed.set({ topic, partition: String(partition) }, Number(offset));
+  }
+
+  /** Makes the next fetch of a partition start at `offset` (e.g. the last commit after a failed batch). */
+  seek(topic: string, partition: number, offset: bigint | string): void {
+    this.consumer.seek({ topic, partition, offset: String(offset) });
   }
 
   pause(topic: string, partitions?: number[]): void {

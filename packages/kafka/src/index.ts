@@ -1,5 +1,5 @@
 export { createKafka, type KafkaClientOptions } from './client';
-export { ensureTopics, describeTopics, type EnsureTopicsOptions, type TopicDescription } from './admin';
+export { ensureTopics, describeTopics, fetchCommitted, type EnsureTopicsOptions, type TopicDescription } from './admin';
 export { TOPIC_SPECS, topicNames, type TopicKey, type TopicNames, type TopicSpec } from './topics';
 export { BatchingProducer, type BatchingProducerOptions, type OutMessage } from './producer';
 export { DeadLetterWriter, DLQ_HEADERS, type DeadLetter } from './dead-letter';

@@ -1,0 +1,72 @@
+import { COMMON_ALIASES, kafkaSection, loadConfig, logSection, type LoadConfigOptions } from '@tailstream/config';
+import { z } from 'zod';
+
+const MIB = 1024 * 1024;
+
+/** Every option of the tail-sampler. Env vars: TAILSTREAM_SAMPLER_<PATH>, e.g. TAILSTREAM_SAMPLER_POLICY_FILE. */
+export const samplerConfigSchema = z.object({
+  kafka: kafkaSection,
+  log: logSection,
+  ops: z
+    .object({
+      host: z.string().default('127.0.0.1').describe('Address of the ops server (/metrics, /healthz, /readyz).'),
+      port: z.number().int().min(0).max(65535).default(9465).describe('Port of the ops server (0 = any free port).'),
+    })
+    .prefault({}),
+  groupId: z.string().default('tailstream-sampler').describe('Consumer group of the spans topic; instances of one group share the partitions.'),
+  policy: z
+    .object({
+      file: z.string().default('deploy/policies/default.yaml').describe('Policy file: Tailstream format or an OpenTelemetry Collector tail_sampling block.'),
+      reloadIntervalMs: z.number().int().min(0).default(2000).describe('How often the policy file is checked for changes (0 = never: no hot reload).'),
+    })
+    .prefault({}),
+  decision: z
+    .object({
+      waitMs: z.number().int().min(0).optional().describe('Decide a trace this long after its first span (overrides the policy file; default 30 s).'),
+      waitAfterRootMs: z.number().int().min(0).optional().describe('Decide early once the root arrived and no span came for this long (0 disables; default 5 s).'),
+      maxSpansPerTrace: z.number().int().positive().default(10000).describe('Decide a trace at once when it holds this many spans.'),
+      maxBytesPerTrace: z.number().int().positive().default(16 * MIB).describe('Decide a trace at once when it holds this many bytes.'),
+      tickMs: z.number().int().positive().default(250).describe('How often buffers are polled for traces due for a decision.'),
+      idleAdvanceMs: z
+        .number()
+        .int()
+        .positive()
+        .default(1000)
+        .describe('A partition without new records for this long advances its clock with wall time (see docs/architecture.md).'),
+    })
+    .prefault({}),
+  memory: z
+    .object({
+      maxBufferedSpans: z.number().int().positive().default(2_000_000).describe('Spans buffered across all partitions; above, the oldest traces are decided early.'),
+      maxBufferedBytes: z.number().int().positive().default(1024 * MIB).describe('Bytes buffered across all partitions; above, the oldest traces are decided early.'),
+    })
+    .prefault({}),
+  decisionCache: z
+    .object({
+      maxEntries: z.number().int().positive().default(1_000_000).describe('Decisions remembered for late spans (oldest evicted first).'),
+      catchUpTimeoutMs: z.number().int().positive().default(30000).describe('How long an assigned partition waits for the decision cache to catch up.'),
+    })
+    .prefault({}),
+  output: z
+    .object({
+      maxSpansPerMessage: z.number().int().positive().default(500).describe('Kept spans of one trace are split into messages of at most this many spans.'),
+      lingerMs: z.number().int().min(0).default(5).describe('How long the producer gathers messages before sending.'),
+      compression: z.enum(['none', 'gzip']).default('gzip').describe('Kafka batch compression.'),
+    })
+    .prefault({}),
+  topics: z
+    .object({
+      create: z.boolean().default(true).describe('Create missing topics at start-up.'),
+      partitions: z.number().int().positive().default(8).describe('Partitions of topics created at start-up.'),
+      replicationFactor: z.number().int().positive().default(1).describe('Replication factor of topics created at start-up.'),
+    })
+    .prefault({}),
+});
+
+export type SamplerConfig = z.output<typeof samplerConfigSchema>;
+
+export const SAMPLER_ENV_PREFIX = 'TAILSTREAM_SAMPLER_';
+
+export function loadSamplerConfig(options: Partial<LoadConfigOptions> = {}): SamplerConfig {
+  return loadConfig(samplerConfigSchema, { envPrefix: SAMPLER_ENV_PREFIX, aliases: { ...COMMON_ALIASES, TAILSTREAM_POLICY_FILE: 'policy.file' }, ...options });
+}

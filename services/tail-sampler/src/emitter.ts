@@ -1,0 +1,90 @@
+import { decisionCodec, keptSpanBatchCodec, traceSummaryCodec } from '@tailstream/avro';
+import { summarize, type DecidedTrace } from '@tailstream/assembly';
+import type { BatchingProducer, TopicNames } from '@tailstream/kafka';
+import { toHex, type SamplingDecision, type SpanBatch } from '@tailstream/model';
+import type { EngineDecision, PolicyEngine } from '@tailstream/sampling';
+import type { DecisionCache } from './decision-cache';
+import type { SamplerMetrics } from './metrics';
+
+/**
+ * Turns decided traces into the sampler's output: kept spans (split into messages of at most
+ * `maxSpansPerMessage` spans) and a summary for kept traces, and a decision for every trace.
+ * Resolves when Kafka acknowledged all of it.
+ */
+export class DecisionEmitter {
+  private readonly kept = keptSpanBatchCodec();
+  private readonly summaries = traceSummaryCodec();
+  private readonly decisions = decisionCodec();
+
+  constructor(
+    private readonly producer: BatchingProducer,
+    private readonly topics: Pick<TopicNames, 'sampledSpans' | 'traceSummaries' | 'decisions'>,
+    private readonly cache: DecisionCache,
+    private readonly metrics: SamplerMetrics,
+    private readonly maxSpansPerMessage: number,
+  ) {}
+
+  /** Decides and emits the traces; returns when every message is acknowledged. */
+  async emit(traces: readonly DecidedTrace[], engine: PolicyEngine): Promise<void> {
+    if (traces.length === 0) return;
+    const sends: Promise<void>[] = [];
+    for (const trace of traces) {
+      const outcome = engine.evaluate(trace);
+      this.countShadow(engine, trace);
+      const decision = toDecision(trace, outcome, engine.version);
+      this.cache.set(trace.traceId, decision);
+      this.metrics.decisions.inc({ policy: decision.policy || 'none', outcome: decision.sampled ? 'kept' : 'dropped' });
+      this.metrics.decisionReasons.inc({ reason: trace.reason });
+      this.metrics.decisionLatency.observe(Math.max(0, trace.decidedAtMs - trace.firstArrivalMs) / 1000);
+      const key = toHex(trace.traceId);
+      if (decision.sampled) {
+        const batch: SpanBatch = {
+          traceId: trace.traceId,
+          resources: [...trace.resources],
+          scopes: [...trace.scopes],
+          spans: [...trace.spans],
+          receivedAtUnixNano: trace.receivedAtUnixNano,
+        };
+        sends.push(this.sendKept(key, decision, batch));
+        const summary = summarize(trace, decision);
+        sends.push(this.producer.send(this.topics.traceSummaries, { key, value: this.summaries.encode(summary), headers: this.summaries.headers }));
+      }
+      sends.push(this.producer.send(this.topics.decisions, { key, value: this.decisions.encode(decision), headers: this.decisions.headers }));
+    }
+    await Promise.all(sends);
+  }
+
+  /** Forwards late spans of a kept trace with the cached decision. */
+  forwardLate(batch: SpanBatch, decision: SamplingDecision): Promise<void> {
+    return this.sendKept(toHex(batch.traceId), decision, batch);
+  }
+
+  private sendKept(key: string, decision: SamplingDecision, batch: SpanBatch): Promise<void> {
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < batch.spans.length; i += this.maxSpansPerMessage) {
+      const chunk = i === 0 && batch.spans.length <= this.maxSpansPerMessage ? batch : { ...batch, spans: batch.spans.slice(i, i + this.maxSpansPerMessage) };
+      sends.push(this.producer.send(this.topics.sampledSpans, { key, value: this.kept.encode({ decision, batch: chunk }), headers: this.kept.headers }));
+    }
+    return Promise.all(sends).then(() => undefined);
+  }
+
+  private countShadow(engine: PolicyEngine, trace: DecidedTrace): void {
+    if (!engine.hasShadow) return;
+    const shadow = engine.evaluateShadow(trace);
+    if (!shadow) return;
+    this.metrics.shadowEvaluated.inc();
+    if (shadow.sampled) this.metrics.shadowWouldKeep.inc({ policy: shadow.policy || 'none' });
+  }
+}
+
+function toDecision(trace: DecidedTrace, outcome: EngineDecision, version: string): SamplingDecision {
+  return {
+    traceId: trace.traceId,
+    sampled: outcome.sampled,
+    policy: outcome.policy,
+    policyVersion: version,
+    adjustedCount: outcome.sampled ? outcome.adjustedCount : 0,
+    spanCount: trace.spanCount,
+    decidedAtUnixMs: BigInt(Date.now()),
+  };
+}

@@ -1,0 +1,159 @@
+import { MemoryBudget, type TraceBufferConfig } from '@tailstream/assembly';
+import { SCHEMA_HEADER, spanBatchCodec } from '@tailstream/avro';
+import { headerString, type DeadLetterWriter, type PartitionBatch, type PartitionHandler } from '@tailstream/kafka';
+import type { Logger } from '@tailstream/telemetry';
+import type { DecisionCache } from './decision-cache';
+import type { DecisionsTailer } from './decisions-tailer';
+import type { DecisionEmitter } from './emitter';
+import type { SamplerMetrics } from './metrics';
+import { decodeReplayMark, PartitionState } from './partition-state';
+import type { PolicyHolder } from './policy-holder';
+
+export interface SamplerHandlerDeps {
+  cache: DecisionCache;
+  tailer: DecisionsTailer;
+  emitter: DecisionEmitter;
+  policies: PolicyHolder;
+  deadLetters: DeadLetterWriter;
+  metrics: SamplerMetrics;
+  logger: Logger;
+  budget: MemoryBudget;
+  bufferConfig: () => Partial<TraceBufferConfig>;
+  /** Committed offset metadata of a partition (for the replay mark). */
+  committedMetadata: (topic: string, partition: number) => Promise<string | null>;
+  commit: (topic: string, partition: number, offset: bigint, metadata: string) => Promise<void>;
+  seek: (topic: string, partition: number, offset: bigint) => void;
+  idleAdvanceMs: number;
+  catchUpTimeoutMs: number;
+}
+
+/**
+ * The tail-sampler's work on its partitions of the spans topic: assemble traces, decide those due,
+ * route late spans by the cached decision, and commit up to the first offset still held by an
+ * undecided trace once the output is acknowledged.
+ */
+export class SamplerHandler implements PartitionHandler {
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly codec = spanBatchCodec();
+
+  constructor(private readonly deps: SamplerHandlerDeps) {}
+
+  async onAssigned(topic: string, partition: number): Promise<void> {
+    const caughtUp = await this.deps.tailer.waitFor(partition, this.deps.catchUpTimeoutMs);
+    const mark = decodeReplayMark(await this.deps.committedMetadata(topic, partition));
+    const state = new PartitionState(topic, partition, this.deps.budget, this.deps.bufferConfig(), mark);
+    this.partitions.set(`${topic}:${partition}`, state);
+    this.deps.logger.info({ topic, partition, replayMark: String(mark), decisionCacheCaughtUp: caughtUp }, 'partition assigned');
+  }
+
+  async onRevoked(topic: string, partition: number): Promise<void> {
+    const key = `${topic}:${partition}`;
+    const state = this.partitions.get(key);
+    if (!state) return;
+    this.partitions.delete(key);
+    await state.exclusive(async () => {
+      // Undecided traces are dropped, never emitted half done: the next owner replays them from the commit.
+      const dropped = state.buffer.close();
+      this.deps.logger.info({ topic, partition, droppedTraces: dropped.droppedTraces, commitOffset: String(dropped.commitOffset ?? '') }, 'partition revoked');
+    });
+    this.updateGauges();
+  }
+
+  async handleBatch(batch: PartitionBatch): Promise<void> {
+    const state = this.partitions.get(`${batch.topic}:${batch.partition}`);
+    if (!state) throw new Error(`partition ${batch.topic}:${batch.partition} was not initialised`);
+    await state.exclusive(() => this.process(state, batch));
+  }
+
+  /** Periodic: advances idle partitions' clocks and emits traces that became due. */
+  async tick(): Promise<void> {
+    await Promise.all(
+      [...this.partitions.values()].map((state) =>
+        state.exclusive(async () => {
+          state.advanceIfIdle(this.deps.idleAdvanceMs);
+          await this.decideDue(state);
+        }),
+      ),
+    );
+    this.updateGauges();
+  }
+
+  /** Partitions currently held. */
+  get assigned(): string[] {
+    return [...this.partitions.keys()];
+  }
+
+  private async process(state: PartitionState, batch: PartitionBatch): Promise<void> {
+    const { cache, emitter, metrics } = this.deps;
+    const pending: Promise<void>[] = [];
+    try {
+      for (const message of batch.messages) {
+        const offset = BigInt(message.offset);
+        state.observe(Number(message.timestamp));
+        let spans;
+        try {
+          spans = this.codec.decode(message.value ?? Buffer.alloc(0), headerString(message.headers, SCHEMA_HEADER));
+        } catch (error) {
+          metrics.deadLettered.inc({ reason: 'undecodable_span_batch' });
+          pending.push(
+            this.deps.deadLetters.send({
+              sourceTopic: batch.topic,
+              sourcePartition: batch.partition,
+              sourceOffset: message.offset,
+              reason: 'undecodable_span_batch',
+              error: (error as Error).message,
+              key: message.key,
+              value: message.value,
+            }),
+          );
+          continue;
+        }
+        metrics.spansIn.inc(spans.spans.length);
+        const decided = cache.get(spans.traceId);
+        if (decided) {
+          if (offset < state.replayMark) {
+            metrics.replaySkipped.inc(spans.spans.length);
+          } else if (decided.sampled) {
+            metrics.lateSpans.inc({ outcome: 'forwarded' }, spans.spans.length);
+            pending.push(emitter.forwardLate(spans, { traceId: spans.traceId, decidedAtUnixMs: 0n, ...decided }));
+          } else {
+            metrics.lateSpans.inc({ outcome: 'dropped' }, spans.spans.length);
+          }
+          continue;
+        }
+        const added = state.buffer.add(spans, offset, state.clockMs);
+        if (added < spans.spans.length) metrics.duplicateSpans.inc(spans.spans.length - added);
+      }
+      const last = batch.messages[batch.messages.length - 1];
+      await Promise.all(pending);
+      if (last) state.handledUpTo = BigInt(last.offset) + 1n;
+      await this.decideDue(state);
+    } catch (error) {
+      // Output not acknowledged: forget this partition's in-memory state and read again from the last commit.
+      this.deps.logger.error({ err: error, topic: state.topic, partition: state.partition }, 'batch failed; replaying the partition from its last commit');
+      const restart = state.lastCommitted ?? state.buffer.commitOffset();
+      state.buffer.drain();
+      if (restart !== undefined) this.deps.seek(state.topic, state.partition, restart);
+      throw error;
+    }
+    this.updateGauges();
+  }
+
+  private async decideDue(state: PartitionState): Promise<void> {
+    const due = state.buffer.poll(state.clockMs);
+    await this.deps.emitter.emit(due, this.deps.policies.engine);
+    const point = state.commitPoint();
+    if (point && (state.lastCommitted === undefined || point.offset > state.lastCommitted || due.length > 0)) {
+      await this.deps.commit(state.topic, state.partition, point.offset, point.metadata);
+      state.lastCommitted = point.offset;
+    }
+  }
+
+  private updateGauges(): void {
+    const { metrics, budget, cache } = this.deps;
+    metrics.bufferedTraces.set(budget.traces);
+    metrics.bufferedSpans.set(budget.spans);
+    metrics.bufferedBytes.set(budget.bytes);
+    metrics.decisionCacheSize.set(cache.size);
+  }
+}

@@ -1,0 +1,96 @@
+import { MemoryBudget } from '@tailstream/assembly';
+import { BatchingProducer, createKafka, DeadLetterWriter, ensureTopics, fetchCommitted, PartitionedConsumer, topicNames } from '@tailstream/kafka';
+import { startRuntime, type Logger } from '@tailstream/telemetry';
+import type { SamplerConfig } from './config';
+import { DecisionCache } from './decision-cache';
+import { DecisionsTailer } from './decisions-tailer';
+import { DecisionEmitter } from './emitter';
+import { createSamplerMetrics } from './metrics';
+import { PolicyHolder } from './policy-holder';
+import { SamplerHandler } from './sampler-handler';
+
+export interface RunningSampler {
+  opsPort: number;
+  handler: SamplerHandler;
+  policies: PolicyHolder;
+  /** Ordered graceful shutdown: stop consuming (buffers dropped, commits already safe), flush output, close. */
+  stop: () => Promise<void>;
+}
+
+/** Starts the tail-sampler with a validated config. */
+export async function startSampler(config: SamplerConfig, options: { logger?: Logger } = {}): Promise<RunningSampler> {
+  const rt = await startRuntime({ name: 'tail-sampler', log: config.log, http: config.ops, logger: options.logger });
+  const { logger, registry, ops, shutdown } = rt;
+  const metrics = createSamplerMetrics(registry);
+  const topics = topicNames(config.kafka.topicPrefix);
+  const kafka = createKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-sampler` }, logger);
+  if (config.topics.create) {
+    await ensureTopics(kafka, { prefix: config.kafka.topicPrefix, partitions: config.topics.partitions, replicationFactor: config.topics.replicationFactor });
+  }
+
+  const policies = new PolicyHolder(config.policy.file, metrics, logger.child({ component: 'policies' }));
+  policies.watch(config.policy.reloadIntervalMs);
+
+  const producer = new BatchingProducer(kafka, { lingerMs: config.output.lingerMs, compression: config.output.compression, registry, metricPrefix: 'tailstream_sampler' });
+  await producer.connect();
+  const cache = new DecisionCache(config.decisionCache.maxEntries);
+  const tailer = new DecisionsTailer(kafka, topics.decisions, cache, logger.child({ component: 'decisions' }), config.groupId);
+  await tailer.start();
+  const emitter = new DecisionEmitter(producer, topics, cache, metrics, config.output.maxSpansPerMessage);
+  const budget = new MemoryBudget({ maxBufferedSpans: config.memory.maxBufferedSpans, maxBufferedBytes: config.memory.maxBufferedBytes });
+
+  let consumer: PartitionedConsumer | undefined;
+  const handler = new SamplerHandler({
+    cache,
+    tailer,
+    emitter,
+    policies,
+    deadLetters: new DeadLetterWriter(producer, topics.deadLetter, 'tail-sampler'),
+    metrics,
+    logger: logger.child({ component: 'sampler' }),
+    budget,
+    bufferConfig: () => ({
+      decisionWaitMs: config.decision.waitMs ?? policies.file.decisionWaitMs ?? 30000,
+      decisionWaitAfterRootMs: config.decision.waitAfterRootMs ?? policies.file.decisionWaitAfterRootMs ?? 5000,
+      maxSpansPerTrace: config.decision.maxSpansPerTrace,
+      maxBytesPerTrace: Math.min(config.decision.maxBytesPerTrace, policies.file.maxBytesPerTrace ?? Infinity),
+    }),
+    committedMetadata: async (topic, partition) => (await fetchCommitted(kafka, config.groupId, topic)).get(partition)?.metadata ?? null,
+    commit: (topic, partition, offset, metadata) => consumer!.commit(topic, partition, offset, metadata),
+    seek: (topic, partition, offset) => consumer!.seek(topic, partition, offset),
+    idleAdvanceMs: config.decision.idleAdvanceMs,
+    catchUpTimeoutMs: config.decisionCache.catchUpTimeoutMs,
+  });
+  consumer = new PartitionedConsumer(kafka, {
+    groupId: config.groupId,
+    topics: [topics.spans],
+    handler,
+    logger: logger.child({ component: 'consumer' }),
+    registry,
+    metricPrefix: 'tailstream_sampler',
+  });
+  await consumer.start();
+  ops.addReadinessCheck('kafka_consumer', () => consumer!.isRunning);
+  ops.addReadinessCheck('kafka_producer', () => producer.isConnected);
+
+  let ticking: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (ticking) return;
+    ticking = handler
+      .tick()
+      .catch((error: unknown) => logger.error({ err: error }, 'decision tick failed'))
+      .finally(() => (ticking = undefined));
+  }, config.decision.tickMs);
+
+  shutdown.add('stop the decision timer', async () => {
+    clearInterval(timer);
+    await ticking;
+  });
+  shutdown.add('stop consuming (undecided traces are replayed by the next owner)', () => consumer!.stop());
+  shutdown.add('stop policy reloads', () => policies.stop());
+  shutdown.add('flush and close the producer', () => producer.close());
+  shutdown.add('stop following decisions', () => tailer.stop());
+  rt.finish();
+  logger.info({ group: config.groupId, topic: topics.spans, policyVersion: policies.version }, 'tail-sampler started');
+  return { opsPort: rt.opsPort, handler, policies, stop: () => shutdown.run('stop requested') };
+}
