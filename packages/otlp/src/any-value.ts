@@ -1,13 +1,6 @@
 import { Long, type Reader, type Writer } from './protobuf';
 import { OtlpDecodeError } from './errors';
-import {
-  readBytesView,
-  readLenEnd,
-  readString,
-  readUint32,
-  skipField,
-  expectEnd,
-} from './read';
+import { readBytesView, readLenEnd, readString, readUint32, skipField, expectEnd } from './read';
 import * as W from './wire';
 
 /**

@@ -90,12 +90,21 @@ export function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
-const NEEDS_ESCAPE = /[\u0000-\u001f"\\<>&\u2028\u2029]/;
 const HEX = '0123456789abcdef';
+
+function needsEscape(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26 || c === 0x2028 || c === 0x2029) {
+      return true;
+    }
+  }
+  return false;
+}
 
 /** Quotes a string as Go's encoding/json does with HTML escaping on (its default). */
 export function goQuote(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  if (!needsEscape(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -138,9 +138,7 @@ class RequestScan {
     const n = starts.length;
     // Resource.attributes has the same tag as KeyValueList.values: a contiguous run is already one.
     if (n > 0) {
-      resource.attributes = contiguous
-        ? buf.subarray(starts[0], ends[n - 1])
-        : entriesToKeyValueList(buf, starts, ends);
+      resource.attributes = contiguous ? buf.subarray(starts[0], ends[n - 1]) : entriesToKeyValueList(buf, starts, ends);
     }
     if (serviceName !== undefined && serviceName !== '') resource.serviceName = serviceName;
   }
@@ -224,13 +222,7 @@ class RequestScan {
   }
 
   /** The hot loop: one span's header fields, attribute entry offsets, event/link views. */
-  private scanSpan(
-    end: number,
-    resource: ResourceRecord,
-    resourceOrdinal: number,
-    scope: ScopeRecord,
-    scopeOrdinal: number,
-  ): void {
+  private scanSpan(end: number, resource: ResourceRecord, resourceOrdinal: number, scope: ScopeRecord, scopeOrdinal: number): void {
     const r = this.r;
     const buf = this.buf;
     const starts = this.attrStarts;

@@ -14,11 +14,7 @@ export type OtlpEncoding = 'protobuf' | 'json';
  * Invalid spans are counted per reason and left out; they never sink the valid spans of the same
  * body. A body that cannot be decoded at all throws OtlpDecodeError (never anything else).
  */
-export function decodeOtlpTraces(
-  body: Uint8Array | string,
-  encoding: OtlpEncoding,
-  options?: OtlpDecodeOptions,
-): OtlpDecodeResult {
+export function decodeOtlpTraces(body: Uint8Array | string, encoding: OtlpEncoding, options?: OtlpDecodeOptions): OtlpDecodeResult {
   const resolved = resolveDecodeOptions(options);
   if (encoding === 'protobuf') {
     if (typeof body === 'string') throw new OtlpDecodeError('invalid_protobuf', 'protobuf body must be bytes');

@@ -14,20 +14,9 @@ export { RejectReason, REJECT_REASONS } from './validation';
 export { OtlpDecodeError, type OtlpDecodeReason } from './errors';
 export type { AnyValue, KeyValue } from './any-value';
 export { anyValueType, MAX_VALUE_DEPTH } from './any-value';
-export {
-  decodeKeyValueList,
-  flattenAttributes,
-  getAttribute,
-  getAttributes,
-  encodeKeyValueList,
-} from './attributes';
+export { decodeKeyValueList, flattenAttributes, getAttribute, getAttributes, encodeKeyValueList } from './attributes';
 export { anyValueAsString } from './as-string';
 export { decodeEvent, decodeLink, type DecodedEvent, type DecodedLink } from './event-link';
 export { encodeExportTraceServiceRequest } from './encode';
-export {
-  encodeExportTraceServiceResponse,
-  exportTraceServiceResponseJson,
-  partialSuccessOf,
-  type PartialSuccess,
-} from './response';
+export { encodeExportTraceServiceResponse, exportTraceServiceResponseJson, partialSuccessOf, type PartialSuccess } from './response';
 export { otlpRoot, OTLP_TYPES, PROTO_DIR } from './proto-root';

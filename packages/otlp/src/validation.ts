@@ -81,7 +81,6 @@ export function isZero(bytes: Uint8Array): boolean {
 
 /** Human-readable message for the first rejection of a request (OTLP partial_success.error_message). */
 export function describeRejection(reason: RejectReason, traceId: Uint8Array, spanId: Uint8Array): string {
-  const ids =
-    traceId.length === 16 && spanId.length === 8 ? ` (trace ${toHex(traceId)}, span ${toHex(spanId)})` : '';
+  const ids = traceId.length === 16 && spanId.length === 8 ? ` (trace ${toHex(traceId)}, span ${toHex(spanId)})` : '';
   return `span rejected: ${reason}: ${EXPLANATION[reason]}${ids}`;
 }
