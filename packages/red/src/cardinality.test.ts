@@ -31,7 +31,7 @@ describe('per-service cardinality limit', () => {
   it('counts distinct extra-dimension values as series and empties them in the overflow series', () => {
     const agg = new RedAggregator({ maxSeriesPerService: 2, extraDimensions: ['http.route'], attributeReader: new ProtobufAttributeReader() });
     agg.add(0, 0n, batchOf(1, ['/a', '/b', '/c', '/d', '/a'].map((route) => ({ name: 'GET', attributes: { 'http.route': route } }))));
-    expect(rowsOf(agg).map((r) => [r.spanName, r.attributes, r.calls])).toEqual([
+    expect(rowsOf(agg).map((r) => [r.spanName, r.dimensions, r.calls])).toEqual([
       ['GET', { 'http.route': '/a' }, 2],
       ['GET', { 'http.route': '/b' }, 1],
       [OVERFLOW_SPAN_NAME, {}, 2],

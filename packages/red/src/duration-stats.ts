@@ -16,10 +16,13 @@ export interface DurationSnapshot {
   durationMinNano: bigint;
   durationMaxNano: bigint;
   /** Explicit-bucket histogram counts, one more than the bounds (see histogram.ts). */
-  histogramCounts: number[];
-  /** Quantile sketch: ascending representative durations (ms) and their exact counts (Σ = calls). */
-  quantileValuesMs: Float64Array;
-  quantileWeights: Float64Array;
+  bucketCounts: number[];
+  /**
+   * Quantile sketch: ascending representative durations (ms, each within the sketch's relative
+   * accuracy of the durations it stands for) and their exact counts (Σ = calls).
+   */
+  durationValuesMs: number[];
+  durationWeights: number[];
 }
 
 /**
@@ -86,9 +89,9 @@ export class DurationAccumulator {
       durationSumNano: this.sum.total(),
       durationMinNano: BigInt(this.calls === 0 ? 0 : this.minNs),
       durationMaxNano: BigInt(this.maxNs),
-      histogramCounts: Array.from(this.histogram),
-      quantileValuesMs: valuesMs,
-      quantileWeights: weights,
+      bucketCounts: Array.from(this.histogram),
+      durationValuesMs: valuesMs,
+      durationWeights: weights,
     };
   }
 }

@@ -258,7 +258,7 @@ export class PartitionAggregator {
       client.kind === SpanKind.Consumer ||
       server.kind === SpanKind.Producer ||
       server.kind === SpanKind.Consumer;
-    const connectionType: ConnectionType = messaging ? 'messaging' : 'request';
+    const connectionType: ConnectionType = messaging ? 'messaging_system' : '';
     const key = `${bucket}|${connectionType}|${client.service.length}:${client.service}|${server.service}`;
     let edge = this.edges.get(key);
     if (edge === undefined) {
@@ -329,8 +329,7 @@ export class PartitionAggregator {
     const edges: EdgeRow[] = [];
     for (const edge of this.edges.values()) {
       edges.push({
-        bucketStartUnixNano: timeBucketStartNs(edge.bucket, config.bucketWidthNs),
-        bucketSeconds: config.bucketSeconds,
+        ...this.bucketFields(edge.bucket),
         clientService: edge.clientService,
         serverService: edge.serverService,
         connectionType: edge.connectionType,
@@ -363,27 +362,34 @@ export class PartitionAggregator {
       edges,
       dedupToken: `${config.tokenPrefix}:${this.partition}:${fromOffset}-${toOffset}`,
       commitOffset,
-      histogramBoundsMs: config.histogramBoundsMs,
     });
   }
 
   private emitBucket(out: RedRow[], bucket: number, rows: Map<Series, DurationAccumulator>, late: boolean): void {
-    const config = this.config;
-    const bucketStartUnixNano = timeBucketStartNs(bucket, config.bucketWidthNs);
+    const bucketFields = this.bucketFields(bucket);
     for (const [series, acc] of rows) {
       out.push({
-        bucketStartUnixNano,
-        bucketSeconds: config.bucketSeconds,
+        ...bucketFields,
         serviceName: series.serviceName,
         spanName: series.spanName,
         spanKind: series.spanKind,
         statusCode: series.statusCode,
-        attributes: series.attributes,
+        dimensions: series.dimensions,
         late,
         overflow: series.overflow,
         ...acc.snapshot(),
       });
     }
+  }
+
+  private bucketFields(bucket: number): Pick<RedRow, 'bucketStartUnixNano' | 'bucketStartUnixSec' | 'bucketSeconds' | 'bucketBoundsMs'> {
+    const config = this.config;
+    return {
+      bucketStartUnixNano: timeBucketStartNs(bucket, config.bucketWidthNs),
+      bucketStartUnixSec: bucket * config.bucketSeconds,
+      bucketSeconds: config.bucketSeconds,
+      bucketBoundsMs: config.histogramBoundsMs,
+    };
   }
 
   /** Resets the epoch-local state; the new epoch starts at `offset`. */

@@ -28,13 +28,13 @@ function view(r: RedRow) {
     name: r.spanName,
     kind: r.spanKind,
     status: r.statusCode,
-    attributes: r.attributes,
+    dimensions: r.dimensions,
     calls: r.calls,
     errors: r.errors,
     sum: r.durationSumNano,
     min: r.durationMinNano,
     max: r.durationMaxNano,
-    histogram: Object.fromEntries(r.histogramCounts.flatMap((c, i) => (c > 0 ? [[i, c]] : []))),
+    histogram: Object.fromEntries(r.bucketCounts.flatMap((c, i) => (c > 0 ? [[i, c]] : []))),
     late: r.late,
   };
 }
@@ -58,24 +58,24 @@ describe('RedAggregator: exact counts per series and bucket', () => {
     expect(f).toMatchObject({ partition: 0, fromOffset: 0n, toOffset: 1n, reason: 'flush-all', endsEpoch: true, commitOffset: 2n });
     expect(f.rows.map(view)).toEqual([
       {
-        bucket: 0, service: 'api', name: 'GET /a', kind: 'Server', status: 'Unset', attributes: {},
+        bucket: 0, service: 'api', name: 'GET /a', kind: 'Server', status: 'Unset', dimensions: {},
         calls: 3, errors: 0, sum: 3n * MS, min: 0n, max: 2n * MS, histogram: { 0: 3 }, late: false,
       },
       {
-        bucket: 0, service: 'api', name: 'GET /a', kind: 'Server', status: 'Error', attributes: {},
+        bucket: 0, service: 'api', name: 'GET /a', kind: 'Server', status: 'Error', dimensions: {},
         calls: 1, errors: 1, sum: 3n * MS, min: 3n * MS, max: 3n * MS, histogram: { 1: 1 }, late: false,
       },
       {
-        bucket: 0, service: 'db', name: 'query', kind: 'Client', status: 'Ok', attributes: {},
+        bucket: 0, service: 'db', name: 'query', kind: 'Client', status: 'Ok', dimensions: {},
         calls: 1, errors: 0, sum: 2n * MS + 1n, min: 2n * MS + 1n, max: 2n * MS + 1n, histogram: { 1: 1 }, late: false,
       },
       {
-        bucket: 60, service: 'api', name: 'GET /a', kind: 'Server', status: 'Unset', attributes: {},
+        bucket: 60, service: 'api', name: 'GET /a', kind: 'Server', status: 'Unset', dimensions: {},
         calls: 1, errors: 0, sum: 20_000n * MS, min: 20_000n * MS, max: 20_000n * MS, histogram: { 16: 1 }, late: false,
       },
     ]);
     for (const r of f.rows) {
-      expect(r.quantileWeights.reduce((a, b) => a + b, 0)).toBe(r.calls);
+      expect(r.durationWeights.reduce((a, b) => a + b, 0)).toBe(r.calls);
       expect(r.bucketSeconds).toBe(60);
     }
   });
@@ -171,7 +171,7 @@ describe('RedAggregator: extra dimensions', () => {
         { attributes: {}, resourceAttributes: { 'deployment.environment': 'prod' } },
       ]),
     ]);
-    const rows = flushes.flatMap((f) => f.rows).map((r) => [r.attributes, r.calls]);
+    const rows = flushes.flatMap((f) => f.rows).map((r) => [r.dimensions, r.calls]);
     expect(rows).toEqual([
       [{ 'http.route': '/a', 'deployment.environment': 'prod', retry: 'true' }, 2],
       [{ 'http.route': '/b', 'deployment.environment': 'prod', retry: '3' }, 1],
@@ -185,7 +185,7 @@ describe('RedAggregator: extra dimensions', () => {
     const flushes = run({ extraDimensions: ['k'], attributeReader: new ProtobufAttributeReader() }, [
       batchOf(1, [{ attributes: { k: '' } }, { attributes: {} }]),
     ]);
-    expect(flushes[0]?.rows.map((r) => r.attributes)).toEqual([{ k: '' }, {}]);
+    expect(flushes[0]?.rows.map((r) => r.dimensions)).toEqual([{ k: '' }, {}]);
   });
 
   it('never reads attributes when no extra dimension is configured', () => {

@@ -1,15 +1,26 @@
 import type { DurationSnapshot } from './duration-stats';
 
 /**
+ * The fields every delta row shares. Names match the store's `DeltaMeasures` (@tailstream/store),
+ * so a row can be handed to its row builders as is.
+ */
+export interface BucketedDelta extends DurationSnapshot {
+  /** Start of the event-time bucket (by span start time), ns since the Unix epoch. */
+  bucketStartUnixNano: bigint;
+  /** The same instant in whole seconds. */
+  bucketStartUnixSec: number;
+  /** Bucket width in seconds. */
+  bucketSeconds: number;
+  /** Histogram upper bounds (ms) that bucketCounts refer to (shared, frozen). */
+  bucketBoundsMs: readonly number[];
+}
+
+/**
  * One RED row: the figures of one series in one time bucket, as a DELTA. Several rows may exist for
  * the same (bucket, dimensions): rows from different partitions, epochs or late arrivals. The
  * ClickHouse table sums them (AggregatingMergeTree / SummingMergeTree), so totals stay exact.
  */
-export interface RedRow extends DurationSnapshot {
-  /** Start of the event-time bucket (by span start time), ns since the Unix epoch. */
-  bucketStartUnixNano: bigint;
-  /** Bucket width in seconds. */
-  bucketSeconds: number;
+export interface RedRow extends BucketedDelta {
   serviceName: string;
   spanName: string;
   /** Exporter-compatible span kind, e.g. `Server`. */
@@ -17,15 +28,18 @@ export interface RedRow extends DurationSnapshot {
   /** Exporter-compatible status code: `Unset`, `Ok` or `Error`. */
   statusCode: string;
   /** Configured extra dimensions present on the spans (absent keys are omitted). Frozen, shared. */
-  attributes: Readonly<Record<string, string>>;
+  dimensions: Readonly<Record<string, string>>;
   /** True when the spans arrived after the watermark had closed their bucket (a further delta row). */
   late: boolean;
   /** True for the overflow series of a service that hit its cardinality limit. */
   overflow: boolean;
 }
 
-/** How two halves of an edge are connected. */
-export type ConnectionType = 'request' | 'messaging';
+/**
+ * How two halves of an edge are connected, with the OTel servicegraph connector's values:
+ * `''` for a direct call (CLIENT → SERVER), `messaging_system` for PRODUCER → CONSUMER.
+ */
+export type ConnectionType = '' | 'messaging_system';
 
 /**
  * One service-graph edge row (delta): calls from `clientService` to `serverService` whose client
@@ -33,12 +47,10 @@ export type ConnectionType = 'request' | 'messaging';
  * SERVER half (what the callee measured); `clientDurationSumNano` adds the caller's view so that
  * the mean network/queueing overhead is `(clientSum − serverSum) / calls`.
  */
-export interface EdgeRow extends DurationSnapshot {
-  bucketStartUnixNano: bigint;
-  bucketSeconds: number;
+export interface EdgeRow extends BucketedDelta {
   clientService: string;
   serverService: string;
-  /** `messaging` when either half is a PRODUCER or CONSUMER span, else `request`. */
+  /** `messaging_system` when either half is a PRODUCER or CONSUMER span, else `''`. */
   connectionType: ConnectionType;
   /** Exact sum of the client halves' durations, ns. */
   clientDurationSumNano: bigint;
@@ -70,6 +82,4 @@ export interface RedFlush {
    * start of the oldest epoch still needed (never more than toOffset + 1, never decreasing).
    */
   commitOffset: bigint;
-  /** Histogram bounds (ms) the rows' and edges' histogramCounts refer to. */
-  histogramBoundsMs: readonly number[];
 }

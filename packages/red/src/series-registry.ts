@@ -14,7 +14,7 @@ export interface Series {
   /** Exporter-compatible status code, e.g. `Error`. */
   readonly statusCode: string;
   /** Extra dimensions present on the span, in configuration order (frozen, shared by rows). */
-  readonly attributes: Readonly<Record<string, string>>;
+  readonly dimensions: Readonly<Record<string, string>>;
   /** True for the overflow series `(service, __overflow__, kind, status)`. */
   readonly overflow: boolean;
 }
@@ -22,7 +22,7 @@ export interface Series {
 const KINDS = 6;
 const STATUSES = 3;
 const SLOTS = KINDS * STATUSES;
-const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+const NO_DIMENSIONS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Slot of a (kind, status) pair; unknown numbers share the slot of Unspecified / Unset, as their names do. */
 function slotOf(kind: number, status: number): number {
@@ -68,7 +68,7 @@ export class SeriesRegistry {
     const found = slots?.[slot];
     if (found !== undefined) return found as Series;
     if (entry.admitted >= this.maxSeriesPerService) return this.overflowSeries(entry, service, slot);
-    const series = this.create(service, name, slot, NO_ATTRIBUTES, false);
+    const series = this.create(service, name, slot, NO_DIMENSIONS, false);
     entry.admitted++;
     this.slotsFor(entry, name)[slot] = series;
     return series;
@@ -89,12 +89,12 @@ export class SeriesRegistry {
     const found = byExtras?.get(key);
     if (found !== undefined) return found;
     if (entry.admitted >= this.maxSeriesPerService) return this.overflowSeries(entry, service, slot);
-    const attributes: Record<string, string> = {};
+    const dimensions: Record<string, string> = {};
     for (let i = 0; i < this.extraDimensionNames.length; i++) {
       const v = values[i];
-      if (v !== undefined) attributes[this.extraDimensionNames[i] as string] = v;
+      if (v !== undefined) dimensions[this.extraDimensionNames[i] as string] = v;
     }
-    const series = this.create(service, name, slot, Object.freeze(attributes), false);
+    const series = this.create(service, name, slot, Object.freeze(dimensions), false);
     entry.admitted++;
     let map = byExtras;
     if (map === undefined) {
@@ -126,7 +126,7 @@ export class SeriesRegistry {
   private overflowSeries(entry: ServiceEntry, service: string, slot: number): Series {
     let series = entry.overflow[slot];
     if (series === undefined) {
-      series = this.create(service, OVERFLOW_SPAN_NAME, slot, NO_ATTRIBUTES, true);
+      series = this.create(service, OVERFLOW_SPAN_NAME, slot, NO_DIMENSIONS, true);
       entry.overflow[slot] = series;
     }
     return series;
@@ -136,7 +136,7 @@ export class SeriesRegistry {
     service: string,
     name: string,
     slot: number,
-    attributes: Readonly<Record<string, string>>,
+    dimensions: Readonly<Record<string, string>>,
     overflow: boolean,
   ): Series {
     return Object.freeze({
@@ -145,7 +145,7 @@ export class SeriesRegistry {
       spanName: name,
       spanKind: spanKindName(Math.floor(slot / STATUSES)),
       statusCode: statusCodeName(slot % STATUSES),
-      attributes,
+      dimensions,
       overflow,
     });
   }

@@ -41,8 +41,8 @@ export class SketchMapping {
 
 /** The sketch as weighted values: ascending representative durations (ms) and their exact counts. */
 export interface WeightedDurations {
-  valuesMs: Float64Array;
-  weights: Float64Array;
+  valuesMs: number[];
+  weights: number[];
 }
 
 const INITIAL_BINS = 16;
@@ -95,8 +95,8 @@ export class LogSketch {
   toWeighted(): WeightedDurations {
     let bins = this.zeroCount > 0 ? 1 : 0;
     for (let i = this.lo; i <= this.hi; i++) if ((this.counts[i - this.offset] as number) > 0) bins++;
-    const valuesMs = new Float64Array(bins);
-    const weights = new Float64Array(bins);
+    const valuesMs = new Array<number>(bins);
+    const weights = new Array<number>(bins);
     let k = 0;
     if (this.zeroCount > 0) {
       valuesMs[0] = 0;

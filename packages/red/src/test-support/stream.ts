@@ -140,24 +140,24 @@ export interface Totals {
   calls: number;
   errors: number;
   durationSumNano: bigint;
-  histogramCounts: number[];
+  bucketCounts: number[];
 }
 
 function addTotals(map: Map<string, Totals>, key: string, t: Totals): void {
   const cur = map.get(key);
   if (cur === undefined) {
-    map.set(key, { calls: t.calls, errors: t.errors, durationSumNano: t.durationSumNano, histogramCounts: [...t.histogramCounts] });
+    map.set(key, { calls: t.calls, errors: t.errors, durationSumNano: t.durationSumNano, bucketCounts: [...t.bucketCounts] });
     return;
   }
   cur.calls += t.calls;
   cur.errors += t.errors;
   cur.durationSumNano += t.durationSumNano;
-  t.histogramCounts.forEach((c, i) => (cur.histogramCounts[i] = (cur.histogramCounts[i] ?? 0) + c));
+  t.bucketCounts.forEach((c, i) => (cur.bucketCounts[i] = (cur.bucketCounts[i] ?? 0) + c));
 }
 
 /** Key of a RED row without the late/overflow flags: bucket + dimensions. */
-export function redKey(r: { bucketStartUnixNano: bigint; serviceName: string; spanName: string; spanKind: string; statusCode: string; attributes: Readonly<Record<string, string>> }): string {
-  return JSON.stringify([String(r.bucketStartUnixNano), r.serviceName, r.spanName, r.spanKind, r.statusCode, r.attributes]);
+export function redKey(r: { bucketStartUnixNano: bigint; serviceName: string; spanName: string; spanKind: string; statusCode: string; dimensions: Readonly<Record<string, string>> }): string {
+  return JSON.stringify([String(r.bucketStartUnixNano), r.serviceName, r.spanName, r.spanKind, r.statusCode, r.dimensions]);
 }
 
 /** Key of an edge row: bucket + client + server + connection type. */
@@ -204,19 +204,19 @@ export function groundTruth(messages: readonly Message[], bucketSeconds: number,
     for (const span of batch.spans) {
       const bucketStart = (span.startTimeUnixNano / width) * width;
       const d = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
-      const histogramCounts = new Array<number>(boundsMs.length + 1).fill(0);
+      const bucketCounts = new Array<number>(boundsMs.length + 1).fill(0);
       let i = 0;
       while (i < boundsMs.length && Number(d) > (boundsMs[i] as number) * 1e6) i++;
-      histogramCounts[i] = 1;
+      bucketCounts[i] = 1;
       const key = redKey({
         bucketStartUnixNano: bucketStart,
         serviceName: batch.resources[span.resourceIndex]?.serviceName ?? '?',
         spanName: span.name,
         spanKind: kinds[span.kind] as string,
         statusCode: statuses[span.statusCode] as string,
-        attributes: {},
+        dimensions: {},
       });
-      addTotals(out, key, { calls: 1, errors: span.statusCode === StatusCode.Error ? 1 : 0, durationSumNano: d, histogramCounts });
+      addTotals(out, key, { calls: 1, errors: span.statusCode === StatusCode.Error ? 1 : 0, durationSumNano: d, bucketCounts });
     }
   }
   return out;
