@@ -1,8 +1,11 @@
 -- Spans of kept traces, column-for-column compatible with the OpenTelemetry Collector ClickHouse
 -- exporter (traces_table.sql, traces_id_ts_lookup_table.sql, traces_id_ts_lookup_mv.sql), so
 -- Grafana's ClickHouse plugin (OTel mode) and exporter dashboards read it unchanged.
--- Replays are harmless: the loader inserts with insert_deduplication_token, which MergeTree
--- honours because the deduplication window is set ({dedup_window}).
+-- Replays are harmless, twice over: the loader inserts with insert_deduplication_token (honoured
+-- because the deduplication window is set, {dedup_window}), which drops a replayed insert of the
+-- same offsets; and the engine is ReplacingMergeTree with TraceId and SpanId at the end of the
+-- exporter's sort key, so a span the tail-sampler re-emitted after a crash (new offsets, same
+-- span) collapses at merge time (exact reads: FINAL). The extra sort columns change no column.
 CREATE TABLE IF NOT EXISTS {database}.otel_traces {on_cluster} (
     Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
     TraceId String CODEC(ZSTD(1)),
@@ -36,9 +39,9 @@ CREATE TABLE IF NOT EXISTS {database}.otel_traces {on_cluster} (
     INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_duration Duration TYPE minmax GRANULARITY 1
-) ENGINE = {engine_prefix}MergeTree()
+) ENGINE = {engine_prefix}ReplacingMergeTree()
 PARTITION BY toDate(Timestamp)
-ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
+ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), TraceId, SpanId)
 {ttl_clause(toDateTime(Timestamp))}
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, {dedup_window};
 

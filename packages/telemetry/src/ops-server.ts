@@ -21,8 +21,16 @@ export class OpsServer {
   private server: Server | undefined;
   private readonly checks = new Map<string, ReadinessCheck>();
   private shuttingDown = false;
+  private readonly routes = new Map<string, NonNullable<OpsServerOptions['routes']>[string]>();
 
-  constructor(private readonly options: OpsServerOptions) {}
+  constructor(private readonly options: OpsServerOptions) {
+    for (const [path, handler] of Object.entries(options.routes ?? {})) this.routes.set(path, handler);
+  }
+
+  /** Adds a GET route (exact path), e.g. a read-only query endpoint. */
+  addRoute(path: string, handler: NonNullable<OpsServerOptions['routes']>[string]): void {
+    this.routes.set(path, handler);
+  }
 
   addReadinessCheck(name: string, check: ReadinessCheck): void {
     this.checks.set(name, check);
@@ -87,7 +95,7 @@ export class OpsServer {
         return { status: ready ? 200 : 503, body: JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }) };
       }
       default: {
-        const route = this.options.routes?.[url.pathname];
+        const route = this.routes.get(url.pathname);
         if (route) return route(url);
         return { status: 404, body: JSON.stringify({ error: `no route ${url.pathname}` }) };
       }
