@@ -62,7 +62,7 @@ export interface TraceTruth {
   durationMs: number;
   /** Distinct service names, sorted. */
   services: string[];
-  /** Span IDs (hex), in order of emission. */
+  /** Span IDs (hex), sorted. */
   spanIds: string[];
 }
 
@@ -189,7 +189,7 @@ export class GroundTruthRecorder {
           durationNano: duration.toString(),
           durationMs: Number(duration) / 1e6,
           services: [...t.services].sort(),
-          spanIds: [...t.spanIds],
+          spanIds: [...t.spanIds].sort(),
         };
       });
     }
