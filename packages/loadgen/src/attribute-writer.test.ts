@@ -1,5 +1,10 @@
 import { decodeKeyValueList, encodeKeyValueList } from '@tailstream/otlp';
 import { KeyValueCollector, KeyValueListWriter, type AttributeSink } from './attribute-writer';
+import { compileTopology } from './compiled-topology';
+import { defaultTopology } from './default-topology';
+import { Random } from './random';
+import { makeTraceContext, writeSpanAttributes } from './span-attributes';
+import { TraceBuilder } from './trace-builder';
 
 type Write = (a: AttributeSink) => void;
 
@@ -46,5 +51,58 @@ describe('KeyValueListWriter', () => {
     expect(decodeKeyValueList(first)).toEqual([{ key: 'a', value: { string: '1' } }]);
     expect(decodeKeyValueList(second)).toEqual([{ key: 'b', value: { string: '2' } }]);
     expect(w.finish().length).toBe(0);
+  });
+});
+
+describe('fixed attribute parts', () => {
+  test('are written once per (owner, variant) and then reused as bytes', () => {
+    const owner = {};
+    const w = new KeyValueListWriter();
+    let calls = 0;
+    const part = (sink: AttributeSink): void => {
+      calls++;
+      sink.str('db.system', 'postgresql');
+      sink.int('server.port', 5432);
+    };
+    for (let i = 0; i < 3; i++) {
+      w.fixed(owner, 'db', part);
+      w.int('i', i);
+    }
+    w.fixed(owner, 'other', (sink) => sink.bool('b', true));
+    const c = new KeyValueCollector();
+    for (let i = 0; i < 3; i++) {
+      part(c);
+      c.int('i', i);
+    }
+    c.bool('b', true);
+    expect(calls).toBe(1 + 3);
+    expect(w.finish().equals(encodeKeyValueList(c.entries))).toBe(true);
+  });
+
+  test('generated span attributes are the same bytes through the writer and through encodeKeyValueList', () => {
+    const topology = compileTopology(defaultTopology(), new Random(1), 'test');
+    const builder = new TraceBuilder(topology, new Random(2), {
+      errorRate: 0.3,
+      errorPropagation: 0.7,
+      slowRate: 0.01,
+      slowFactor: [8, 40],
+      linkRate: 0.2,
+      maxSpansPerTrace: 2000,
+    });
+    const writer = new KeyValueListWriter();
+    let spans = 0;
+    for (let t = 0; t < 60; t++) {
+      const trace = builder.build();
+      const [r1, r2] = [new Random(t), new Random(t)];
+      const [ctx1, ctx2] = [makeTraceContext(r1, trace.entry.name), makeTraceContext(r2, trace.entry.name)];
+      for (const span of trace.spans) {
+        writeSpanAttributes(writer, span, ctx1, r1);
+        const collector = new KeyValueCollector();
+        writeSpanAttributes(collector, span, ctx2, r2);
+        expect(writer.finish().equals(encodeKeyValueList(collector.entries))).toBe(true);
+        spans++;
+      }
+    }
+    expect(spans).toBeGreaterThan(1000);
   });
 });

@@ -6,6 +6,11 @@ export interface AttributeSink {
   /** A non-negative or negative integer (OTLP intValue). */
   int(key: string, value: number): void;
   bool(key: string, value: boolean): void;
+  /**
+   * Attributes that depend only on `owner` and `variant` (e.g. an operation and the span role):
+   * `write` runs once per (owner, variant) and its bytes are reused afterwards.
+   */
+  fixed(owner: object, variant: string, write: (sink: AttributeSink) => void): void;
 }
 
 /** Collects attributes as @tailstream/otlp KeyValue objects. */
@@ -19,6 +24,9 @@ export class KeyValueCollector implements AttributeSink {
   }
   bool(key: string, value: boolean): void {
     this.entries.push({ key, value: { bool: value } });
+  }
+  fixed(_owner: object, _variant: string, write: (sink: AttributeSink) => void): void {
+    write(this);
   }
 }
 
@@ -41,6 +49,7 @@ export class KeyValueListWriter implements AttributeSink {
   private buf = Buffer.allocUnsafe(8192);
   private pos = 0;
   private readonly keys = new Map<string, Buffer>();
+  private readonly fixedParts = new WeakMap<object, Map<string, Buffer>>();
 
   str(key: string, value: string): void {
     const k = this.key(key);
@@ -70,6 +79,20 @@ export class KeyValueListWriter implements AttributeSink {
     this.entry(k, 2);
     this.buf[this.pos++] = ANY_BOOL;
     this.buf[this.pos++] = value ? 1 : 0;
+  }
+
+  fixed(owner: object, variant: string, write: (sink: AttributeSink) => void): void {
+    let byVariant = this.fixedParts.get(owner);
+    if (!byVariant) this.fixedParts.set(owner, (byVariant = new Map()));
+    let bytes = byVariant.get(variant);
+    if (!bytes) {
+      const part = new KeyValueListWriter();
+      write(part);
+      bytes = part.finish();
+      byVariant.set(variant, bytes);
+    }
+    this.ensure(bytes.length);
+    this.pos += bytes.copy(this.buf, this.pos);
   }
 
   /** The list written since the last finish(), as a new Buffer. */

@@ -127,11 +127,13 @@ export async function sendOtlpHttp(options: SendOtlpHttpOptions): Promise<SendPr
       const request = await pump.next();
       if (!request) return;
       const spans = requestSpanCount(request);
-      if (limiter) await limiter.take(spans, options.signal);
       let body = encodeOtlpBody(request.batches, encoding);
       if (options.gzip) body = await gzip(body);
       await sendOne(spans, body);
       options.onProgress?.(counter.snapshot(timer.now()));
+      // Pay for the spans after sending them: a request leaves as soon as it is generated, so its
+      // timestamps stay close to the send time; the wait falls between requests instead.
+      if (limiter) await limiter.take(spans, options.signal);
     }
   };
 

@@ -60,7 +60,6 @@ export async function produceOtlpToKafka(options: ProduceOtlpToKafkaOptions): Pr
         const request = await pump.next();
         if (!request) break;
         const spans = requestSpanCount(request);
-        if (limiter) await limiter.take(spans, options.signal);
         const value = encodeOtlpBody(request.batches, encoding);
         records.push({ key: null, value });
         spanCounts.push(spans);
@@ -77,6 +76,8 @@ export async function produceOtlpToKafka(options: ProduceOtlpToKafkaOptions): Pr
         for (const spans of spanCounts) counter.failed(spans, `Kafka send failed: ${(err as Error).message}`);
       }
       options.onProgress?.(counter.snapshot(timer.now()));
+      // Paid after sending, so records leave as soon as they are generated (see sendOtlpHttp).
+      if (limiter) await limiter.take(spanCounts.reduce((a, b) => a + b, 0), options.signal);
     }
   };
 

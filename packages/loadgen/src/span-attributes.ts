@@ -96,38 +96,45 @@ export function writeSpanAttributes(a: AttributeSink, span: GenSpan, ctx: TraceC
   if (span.failure && span.statusCode === StatusCode.Error) a.str('error.type', span.failure.errorType);
 }
 
-/** `GET /products/{id}` → method, route, and a concrete path for this request. */
-function httpParts(span: GenSpan, ctx: TraceContext, rng: Random): { method: string; route: string; path: string } {
-  const space = span.operation.name.indexOf(' ');
-  const method = span.operation.name.slice(0, space);
-  const route = span.operation.name.slice(space + 1);
-  const path = route.replace(/\{(\w+)\}/g, () =>
-    route.startsWith('/carts') ? String(ctx.cartId) : route.includes('/orders') ? String(ctx.orderId) : String(rng.int(1, 60_000)),
-  );
-  return { method, route, path };
+/** `GET /products/{id}` → method and route. */
+function httpMethodRoute(name: string): [string, string] {
+  const space = name.indexOf(' ');
+  return [name.slice(0, space), name.slice(space + 1)];
 }
 
-function httpStatus(span: GenSpan, method: string): number {
-  if (span.failure?.httpStatus !== undefined) return span.failure.httpStatus;
+/** A concrete path for this request, e.g. `/products/8213`. */
+function httpPath(route: string, ctx: TraceContext, rng: Random): string {
+  if (!route.includes('{')) return route;
+  return route.replace(/\{(\w+)\}/g, () =>
+    route.startsWith('/carts') ? String(ctx.cartId) : route.includes('/orders') ? String(ctx.orderId) : String(rng.int(1, 60_000)),
+  );
+}
+
+function successStatus(method: string): number {
   return method === 'POST' ? 201 : 200;
 }
 
+// Each function below writes first the attributes fixed for the operation (cached as bytes by the
+// writer), then the ones that vary per span.
+
 function httpServerAttributes(a: AttributeSink, span: GenSpan, ctx: TraceContext, rng: Random): void {
-  const { method, route, path } = httpParts(span, ctx, rng);
+  const [method, route] = httpMethodRoute(span.operation.name);
   const edge = span.peer === undefined;
+  a.fixed(span.operation, edge ? 'http-server-edge' : 'http-server', (f) => {
+    f.str('http.request.method', method);
+    f.str('http.route', route);
+    f.str('url.scheme', edge ? 'https' : 'http');
+    f.str('server.address', edge ? 'shop.example.com' : span.service.name);
+    f.int('server.port', edge ? 443 : span.service.port);
+    f.str('network.protocol.version', edge ? '2' : '1.1');
+  });
   const callerAddress = edge ? ctx.clientIp : span.peer!.instance.address;
-  a.str('http.request.method', method);
-  a.str('http.route', route);
-  a.str('url.path', path);
-  a.str('url.scheme', edge ? 'https' : 'http');
-  a.int('http.response.status_code', httpStatus(span, method));
-  a.str('server.address', edge ? 'shop.example.com' : span.service.name);
-  a.int('server.port', edge ? 443 : span.service.port);
+  a.str('url.path', httpPath(route, ctx, rng));
+  a.int('http.response.status_code', span.failure?.httpStatus ?? successStatus(method));
   a.str('client.address', callerAddress);
   a.str('network.peer.address', edge ? span.instance.address.replace(/\.\d+$/, '.1') : callerAddress);
   a.int('network.peer.port', rng.int(32768, 60999));
-  a.str('network.protocol.version', edge ? '2' : '1.1');
-  a.str('user_agent.original', edge ? ctx.userAgent : HTTP_CLIENT_AGENTS[span.peer!.service.language] ?? 'http-client');
+  a.str('user_agent.original', edge ? ctx.userAgent : (HTTP_CLIENT_AGENTS[span.peer!.service.language] ?? 'http-client'));
   a.int('http.response.body.size', rng.int(120, 48_000));
   a.str('app.request.id', ctx.requestId);
   a.str('app.tenant.id', ctx.tenant);
@@ -136,42 +143,46 @@ function httpServerAttributes(a: AttributeSink, span: GenSpan, ctx: TraceContext
 }
 
 function httpClientAttributes(a: AttributeSink, span: GenSpan, ctx: TraceContext, rng: Random): void {
-  const { method, route, path } = httpParts(span, ctx, rng);
+  const [method, route] = httpMethodRoute(span.operation.name);
   const target = span.operation.service;
   const server = span.peer;
-  a.str('http.request.method', method);
-  a.str('url.full', `http://${target.name}:${target.port}${path}`);
-  a.str('url.template', route);
-  a.str('server.address', target.name);
-  a.int('server.port', target.port);
+  a.fixed(span.operation, `http-client ${span.service.language}`, (f) => {
+    f.str('http.request.method', method);
+    f.str('url.template', route);
+    f.str('server.address', target.name);
+    f.int('server.port', target.port);
+    f.int('network.peer.port', target.port);
+    f.str('network.protocol.version', '1.1');
+    f.str('user_agent.original', HTTP_CLIENT_AGENTS[span.service.language] ?? 'http-client');
+  });
+  a.str('url.full', `http://${target.name}:${target.port}${httpPath(route, ctx, rng)}`);
   a.str('network.peer.address', server ? server.instance.address : rng.pick(target.instances).address);
-  a.int('network.peer.port', target.port);
-  a.str('network.protocol.version', '1.1');
-  a.int('http.response.status_code', server?.failure?.httpStatus ?? (method === 'POST' ? 201 : 200));
-  a.str('user_agent.original', HTTP_CLIENT_AGENTS[span.service.language] ?? 'http-client');
+  a.int('http.response.status_code', server?.failure?.httpStatus ?? successStatus(method));
   a.str('app.request.id', ctx.requestId);
   a.str('app.tenant.id', ctx.tenant);
   if (rng.chance(0.02)) a.int('http.request.resend_count', 1);
 }
 
 function grpcAttributes(a: AttributeSink, span: GenSpan, ctx: TraceContext, rng: Random, isServer: boolean): void {
-  const slash = span.operation.name.lastIndexOf('/');
   const target = span.operation.service;
+  a.fixed(span.operation, isServer ? 'grpc-server' : 'grpc-client', (f) => {
+    const slash = span.operation.name.lastIndexOf('/');
+    f.str('rpc.system', 'grpc');
+    f.str('rpc.service', span.operation.name.slice(0, slash));
+    f.str('rpc.method', span.operation.name.slice(slash + 1));
+    f.str('server.address', target.name);
+    f.int('server.port', target.port);
+    f.str('network.transport', 'tcp');
+    f.str('network.type', 'ipv4');
+    f.str('network.protocol.name', 'http');
+    f.str('network.protocol.version', '2');
+  });
   const serverSpan = isServer ? span : span.peer;
   const code = serverSpan?.failure?.grpcStatus ?? 0;
   const peerAddress = isServer ? (span.peer?.instance.address ?? ctx.clientIp) : (serverSpan?.instance.address ?? rng.pick(target.instances).address);
-  a.str('rpc.system', 'grpc');
-  a.str('rpc.service', span.operation.name.slice(0, slash));
-  a.str('rpc.method', span.operation.name.slice(slash + 1));
   a.int('rpc.grpc.status_code', code);
-  a.str('server.address', target.name);
-  a.int('server.port', target.port);
   a.str('network.peer.address', peerAddress);
   a.int('network.peer.port', isServer ? rng.int(32768, 60999) : target.port);
-  a.str('network.transport', 'tcp');
-  a.str('network.type', 'ipv4');
-  a.str('network.protocol.name', 'http');
-  a.str('network.protocol.version', '2');
   a.str('app.request.id', ctx.requestId);
   a.str('app.tenant.id', ctx.tenant);
   if (code !== 0) a.str('rpc.grpc.status_text', GRPC_CODE_NAMES[code] ?? String(code));
@@ -181,86 +192,97 @@ function databaseAttributes(a: AttributeSink, span: GenSpan, _ctx: TraceContext,
   const target = span.operation.service;
   const space = span.operation.name.indexOf(' ');
   const operation = space < 0 ? span.operation.name : span.operation.name.slice(0, space);
-  const collection = space < 0 ? '' : span.operation.name.slice(space + 1);
-  a.str('db.system', target.system);
-  a.str('db.system.name', target.system);
-  a.str('db.namespace', target.namespace);
-  a.str('db.name', target.namespace);
-  a.str('db.operation.name', operation);
-  a.str('db.operation', operation);
-  a.str('db.query.text', span.operation.query);
-  a.str('db.statement', span.operation.query);
-  a.str('db.user', 'app');
-  a.str('server.address', target.name);
-  a.int('server.port', target.port);
+  a.fixed(span.operation, 'db', (f) => {
+    const collection = space < 0 ? '' : span.operation.name.slice(space + 1);
+    f.str('db.system', target.system);
+    f.str('db.system.name', target.system);
+    f.str('db.namespace', target.namespace);
+    f.str('db.name', target.namespace);
+    f.str('db.operation.name', operation);
+    f.str('db.operation', operation);
+    f.str('db.query.text', span.operation.query);
+    f.str('db.statement', span.operation.query);
+    f.str('db.user', 'app');
+    f.str('server.address', target.name);
+    f.int('server.port', target.port);
+    f.int('network.peer.port', target.port);
+    f.str('db.connection_string', `${target.system}://${target.name}:${target.port}/${target.namespace}`);
+    if (collection !== '') {
+      f.str('db.collection.name', collection);
+      f.str('db.sql.table', collection);
+    }
+  });
   a.str('network.peer.address', rng.pick(target.instances).address);
-  a.int('network.peer.port', target.port);
-  a.str('db.connection_string', `${target.system}://${target.name}:${target.port}/${target.namespace}`);
-  if (collection !== '') {
-    a.str('db.collection.name', collection);
-    a.str('db.sql.table', collection);
-  }
   if (operation === 'SELECT') a.int('db.response.returned_rows', rng.int(0, 50));
 }
 
 function cacheAttributes(a: AttributeSink, span: GenSpan, ctx: TraceContext, rng: Random): void {
   const target = span.operation.service;
+  a.fixed(span.operation, 'cache', (f) => {
+    f.str('db.system', target.system);
+    f.str('db.system.name', target.system);
+    f.str('db.operation.name', span.operation.name);
+    f.str('db.operation', span.operation.name);
+    f.str('db.namespace', '0');
+    f.int('db.redis.database_index', 0);
+    f.str('server.address', target.name);
+    f.int('server.port', target.port);
+    f.int('network.peer.port', target.port);
+    f.str('network.transport', 'tcp');
+  });
   const statement = span.operation.query.replace('?', `${ctx.tenant}:${rng.int(1, 60_000)}`);
-  a.str('db.system', target.system);
-  a.str('db.system.name', target.system);
-  a.str('db.operation.name', span.operation.name);
-  a.str('db.operation', span.operation.name);
   a.str('db.query.text', statement);
   a.str('db.statement', statement);
-  a.str('db.namespace', '0');
-  a.int('db.redis.database_index', 0);
-  a.str('server.address', target.name);
-  a.int('server.port', target.port);
   a.str('network.peer.address', rng.pick(target.instances).address);
-  a.int('network.peer.port', target.port);
-  a.str('network.transport', 'tcp');
   if (span.operation.name.startsWith('GET') || span.operation.name.startsWith('HGET')) a.bool('app.cache.hit', rng.chance(0.85));
 }
 
 function messagingAttributes(a: AttributeSink, span: GenSpan, ctx: TraceContext, rng: Random, operation: 'publish' | 'process'): void {
   const topicOp = operation === 'publish' ? span.operation : span.parent!.operation;
   const broker = topicOp.service;
+  a.fixed(span.operation, operation, (f) => {
+    f.str('messaging.system', broker.system);
+    f.str('messaging.destination.name', topicOp.name);
+    f.str('messaging.operation.type', operation);
+    f.str('messaging.operation.name', operation === 'publish' ? 'send' : 'process');
+    f.str('messaging.operation', operation);
+    f.str('server.address', broker.name);
+    f.int('server.port', broker.port);
+    if (operation === 'process') {
+      f.str('messaging.consumer.group.name', span.service.name);
+      f.str('messaging.kafka.consumer.group', span.service.name);
+    }
+  });
   const partition = rng.int(0, 11);
-  a.str('messaging.system', broker.system);
-  a.str('messaging.destination.name', topicOp.name);
-  a.str('messaging.operation.type', operation);
-  a.str('messaging.operation.name', operation === 'publish' ? 'send' : 'process');
-  a.str('messaging.operation', operation);
   a.str('messaging.client.id', `${span.service.name}-${span.instance.hostName.slice(-5)}`);
   a.str('messaging.message.id', `${ctx.requestId}-${partition}`);
   a.str('messaging.kafka.message.key', String(ctx.orderId));
   a.int('messaging.message.body.size', rng.int(200, 6000));
   a.str('messaging.destination.partition.id', String(partition));
-  a.str('server.address', broker.name);
-  a.int('server.port', broker.port);
   a.str('network.peer.address', rng.pick(broker.instances).address);
   a.str('app.request.id', ctx.requestId);
-  if (operation === 'process') {
-    a.str('messaging.consumer.group.name', span.service.name);
-    a.str('messaging.kafka.consumer.group', span.service.name);
-    a.int('messaging.kafka.message.offset', rng.int(0, 90_000_000));
-  }
+  if (operation === 'process') a.int('messaging.kafka.message.offset', rng.int(0, 90_000_000));
 }
 
 function internalAttributes(a: AttributeSink, span: GenSpan, ctx: TraceContext, rng: Random): void {
-  const fn = span.name.replace(/\W+(\w)/g, (_m, c: string) => c.toUpperCase());
-  const file = `src/${span.service.name}/${fn}.${span.service.language === 'java' ? 'java' : span.service.language === 'go' ? 'go' : span.service.language === 'python' ? 'py' : 'ts'}`;
-  const line = 20 + (span.name.length * 7) % 300;
-  a.str('code.function.name', fn);
-  a.str('code.function', fn);
-  a.str('code.namespace', `${span.service.name}.handlers`);
-  a.str('code.file.path', file);
-  a.str('code.filepath', file);
-  a.int('code.line.number', line);
-  a.int('code.lineno', line);
+  a.fixed(span.operation, 'internal', (f) => {
+    const fn = span.name.replace(/\W+(\w)/g, (_m, c: string) => c.toUpperCase());
+    const ext = { java: 'java', go: 'go', python: 'py', nodejs: 'ts', dotnet: 'cs' }[span.service.language];
+    const file = `src/${span.service.name}/${fn}.${ext}`;
+    const line = 20 + ((span.name.length * 7) % 300);
+    f.str('code.function.name', fn);
+    f.str('code.function', fn);
+    f.str('code.namespace', `${span.service.name}.handlers`);
+    f.str('code.file.path', file);
+    f.str('code.filepath', file);
+    f.int('code.line.number', line);
+    f.int('code.lineno', line);
+  });
   a.int('thread.id', rng.int(1, 64));
-  a.str('thread.name', rng.pick(['main', 'worker-1', 'worker-2', 'pool-3-thread-1']));
+  a.str('thread.name', rng.pick(THREAD_NAMES));
   a.str('app.request.id', ctx.requestId);
   a.str('app.tenant.id', ctx.tenant);
   a.str('enduser.id', `user-${ctx.userId}`);
 }
+
+const THREAD_NAMES = ['main', 'worker-1', 'worker-2', 'pool-3-thread-1'];
