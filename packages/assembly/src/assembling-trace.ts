@@ -1,6 +1,7 @@
 import type { ResourceRecord, ScopeRecord, SpanBatch, SpanRecord } from '@tailstream/model';
 import type { DecidedTrace, DecisionReason } from './decided-trace';
 import { indexOfOrAppend, sameResource, sameScope } from './record-merge';
+import type { SpanCompactor } from './compact-span';
 import { estimateSpanBytes } from './span-size';
 import { SpanIdSet } from './span-id-set';
 
@@ -48,9 +49,10 @@ export class AssemblingTrace implements DecidedTrace {
 
   /**
    * Adds the batch's spans that are not held yet, remapping their resource/scope indexes to
-   * this trace's merged records (the span objects are taken over and modified in place).
+   * this trace's merged records and compacting them (the span objects are taken over and
+   * modified in place; their content stays the same).
    */
-  merge(batch: SpanBatch, offset: bigint, nowMs: number, spanOverheadBytes: number): MergeResult {
+  merge(batch: SpanBatch, offset: bigint, nowMs: number, spanOverheadBytes: number, compactor: SpanCompactor): MergeResult {
     const ids = this.ids;
     if (ids === undefined) throw new Error('cannot merge into a decided trace');
     if (offset < this.minOffset) this.minOffset = offset;
@@ -70,8 +72,9 @@ export class AssemblingTrace implements DecidedTrace {
       }
       resourceMap ??= new Array<number>(batch.resources.length).fill(-1);
       scopeMap ??= new Array<number>(batch.scopes.length).fill(-1);
-      span.resourceIndex = this.mapResource(batch, span.resourceIndex, resourceMap);
-      span.scopeIndex = this.mapScope(batch, span.scopeIndex, scopeMap);
+      span.resourceIndex = this.mapResource(batch, span.resourceIndex, resourceMap, compactor);
+      span.scopeIndex = this.mapScope(batch, span.scopeIndex, scopeMap, compactor);
+      compactor.compact(span);
       spanBytes += estimateSpanBytes(span, spanOverheadBytes);
       if (spans.length === 0 || span.startTimeUnixNano < this.startTimeUnixNano) this.startTimeUnixNano = span.startTimeUnixNano;
       if (spans.length === 0 || span.endTimeUnixNano > this.endTimeUnixNano) this.endTimeUnixNano = span.endTimeUnixNano;
@@ -95,13 +98,14 @@ export class AssemblingTrace implements DecidedTrace {
     this.ids = undefined;
   }
 
-  private mapResource(batch: SpanBatch, index: number, map: number[]): number {
+  private mapResource(batch: SpanBatch, index: number, map: number[], compactor: SpanCompactor): number {
     const known = map[index];
     if (known !== undefined && known >= 0) return known;
-    const record = batch.resources[index];
+    const decoded = batch.resources[index];
     // A span pointing at a missing resource keeps an out-of-range index (readers fall back to
     // unknown_service); it must not be mistaken for another resource.
-    if (record === undefined) return -1;
+    if (decoded === undefined) return -1;
+    const record = compactor.records.resource(decoded);
     const before = this.resources.length;
     const merged = indexOfOrAppend(this.resources, record, sameResource);
     if (this.resources.length > before) this.bytes += record.attributes.length;
@@ -109,11 +113,12 @@ export class AssemblingTrace implements DecidedTrace {
     return merged;
   }
 
-  private mapScope(batch: SpanBatch, index: number, map: number[]): number {
+  private mapScope(batch: SpanBatch, index: number, map: number[], compactor: SpanCompactor): number {
     const known = map[index];
     if (known !== undefined && known >= 0) return known;
-    const record = batch.scopes[index];
-    if (record === undefined) return -1;
+    const decoded = batch.scopes[index];
+    if (decoded === undefined) return -1;
+    const record = compactor.records.scope(decoded);
     const before = this.scopes.length;
     const merged = indexOfOrAppend(this.scopes, record, sameScope);
     if (this.scopes.length > before) this.bytes += record.attributes.length;

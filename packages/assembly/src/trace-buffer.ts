@@ -1,5 +1,6 @@
 import type { SpanBatch } from '@tailstream/model';
 import { AssemblingTrace } from './assembling-trace';
+import { SpanCompactor } from './compact-span';
 import { resolveTraceBufferConfig, type TraceBufferConfig } from './config';
 import { DECISION_REASONS, type DecidedTrace, type DecisionReason } from './decided-trace';
 import { MemoryBudget, type BudgetMember } from './memory-budget';
@@ -65,6 +66,7 @@ export class TraceBuffer implements BudgetMember {
   private readonly decidedCounts = Object.fromEntries(DECISION_REASONS.map((r) => [r, 0])) as Record<DecisionReason, number>;
   private addedSpans = 0;
   private duplicateSpans = 0;
+  private readonly compactor = new SpanCompactor();
 
   constructor(options: TraceBufferOptions = {}) {
     this.config = resolveTraceBufferConfig(options.config);
@@ -75,7 +77,8 @@ export class TraceBuffer implements BudgetMember {
   /**
    * Adds a batch (all spans of ONE trace) read at `offset`. Spans whose ID the trace already
    * holds are dropped. The batch's span objects are taken over: their resourceIndex/scopeIndex
-   * are rewritten to the trace's merged resources/scopes. Returns the number of new spans.
+   * are rewritten to the trace's merged resources/scopes, and empty lists, empty parent IDs and
+   * names are replaced by shared equal instances. Returns the number of new spans.
    */
   add(batch: SpanBatch, offset: bigint | string | number, nowMs: number): number {
     const at = BigInt(offset);
@@ -91,7 +94,7 @@ export class TraceBuffer implements BudgetMember {
       this.traces.set(key, trace);
       newTraces = 1;
     }
-    const { addedSpans, addedBytes } = trace.merge(batch, at, nowMs, this.config.spanOverheadBytes);
+    const { addedSpans, addedBytes } = trace.merge(batch, at, nowMs, this.config.spanOverheadBytes, this.compactor);
     this.heldSpans += addedSpans;
     this.heldBytes += addedBytes;
     this.addedSpans += addedSpans;
@@ -184,6 +187,7 @@ export class TraceBuffer implements BudgetMember {
     this.heldBytes = 0;
     this.lastOffset = undefined;
     this.offsetsInOrder = true;
+    this.compactor.clear();
     return { safeCommitOffset, lastAddedOffset, commitOffset, droppedTraces, droppedSpans };
   }
 

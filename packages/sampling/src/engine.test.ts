@@ -1,6 +1,6 @@
 import { PolicyEngine } from './engine';
 import { loadPolicyFile } from './file/load-policy-file';
-import { ProtobufAttributeReader, testTrace } from './test-support/otlp-attributes';
+import { BatchingProtobufAttributeReader, ProtobufAttributeReader, testTrace } from './test-support/otlp-attributes';
 
 const file = loadPolicyFile(`
 policies:
@@ -43,6 +43,15 @@ describe('PolicyEngine', () => {
     // a different trace object is read afresh: http.route and vip on 1 span + 1 resource
     engine.evaluateShadow(testTrace({ spans: [{}] }));
     expect(reader.reads).toBe(19);
+  });
+
+  test('a reader with getMany reads all keys of both sets in one pass per span and resource', () => {
+    const reader = new BatchingProtobufAttributeReader();
+    const engine = engineWith(reader);
+    const trace = testTrace({ spans: [{ attrs: { 'http.route': '/api/x', vip: true } }, {}, {}], resources: [{ 'service.name': 'checkout' }, {}] });
+    expect(engine.evaluate(trace)).toMatchObject({ sampled: true, policy: 'checkout', matched: ['checkout', 'by-route'] });
+    expect(engine.evaluateShadow(trace)).toMatchObject({ sampled: true, matched: ['api-only', 'vip'] });
+    expect([reader.manyReads, reader.reads]).toEqual([5, 0]);
   });
 
   test('no shadow set: evaluateShadow returns undefined', () => {

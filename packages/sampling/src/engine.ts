@@ -35,6 +35,8 @@ export class PolicyEngine {
   private readonly reader: AttributeReader;
   /** The context of the last evaluate(), reused by evaluateShadow() on the same trace. */
   private lastContext: EvalContext | undefined;
+  /** Active ∪ shadow attribute keys (read together by a getMany reader). */
+  private readonly keys: ReadonlySet<string>;
 
   constructor(options: PolicyEngineOptions) {
     if (options.policies.length === 0) throw new RangeError('a policy engine needs at least one policy');
@@ -47,11 +49,12 @@ export class PolicyEngine {
       options.shadowPolicies && options.shadowPolicies.length > 0
         ? new PolicySet(options.shadowPolicies, sampleOnFirstMatch, onError && ((p, e) => onError(p, e, true)))
         : undefined;
+    this.keys = new Set(this.attributeKeys());
   }
 
   /** Decides one trace. */
   evaluate(trace: TraceView): EngineDecision {
-    const ctx = new EvalContext(trace, this.reader);
+    const ctx = new EvalContext(trace, this.reader, this.keys);
     this.lastContext = this.shadow ? ctx : undefined;
     return this.active.decide(ctx);
   }
@@ -65,7 +68,7 @@ export class PolicyEngine {
     if (!this.shadow) return undefined;
     const last = this.lastContext;
     this.lastContext = undefined;
-    const ctx = last !== undefined && last.trace === trace ? last : new EvalContext(trace, this.reader);
+    const ctx = last !== undefined && last.trace === trace ? last : new EvalContext(trace, this.reader, this.keys);
     return this.shadow.decide(ctx);
   }
 

@@ -18,19 +18,37 @@ export class EvalContext {
   constructor(
     readonly trace: TraceView,
     private readonly reader: AttributeReader,
+    /** Every key the engine's policies read: with a getMany reader they are read in one pass. */
+    private readonly allKeys: ReadonlySet<string> = new Set(),
   ) {}
 
   /** Values of `key` on every resource and span of the trace. */
   values(key: string): AttributeValues {
     let values = this.attributes.get(key);
     if (values === undefined) {
-      const reader = this.reader;
-      const resources = this.trace.resources.map((r) => reader.get(r.attributes, key));
-      const spans = this.trace.spans.map((s) => reader.get(s.attributes, key));
-      values = { resources, spans };
-      this.attributes.set(key, values);
+      if (this.reader.getMany !== undefined && this.allKeys.size > 1 && this.allKeys.has(key) && this.attributes.size === 0) {
+        this.readAll(this.reader.getMany.bind(this.reader));
+        values = this.attributes.get(key) as AttributeValues;
+      } else {
+        const reader = this.reader;
+        values = {
+          resources: this.trace.resources.map((r) => reader.get(r.attributes, key)),
+          spans: this.trace.spans.map((s) => reader.get(s.attributes, key)),
+        };
+        this.attributes.set(key, values);
+      }
     }
     return values;
+  }
+
+  /** Reads every key of allKeys with one pass per resource and span. */
+  private readAll(getMany: (buf: Buffer, keys: ReadonlySet<string>) => ReadonlyMap<string, AttrValue>): void {
+    const keys = this.allKeys;
+    const resources = this.trace.resources.map((r) => getMany(r.attributes, keys));
+    const spans = this.trace.spans.map((s) => getMany(s.attributes, keys));
+    for (const key of keys) {
+      this.attributes.set(key, { resources: resources.map((m) => m.get(key)), spans: spans.map((m) => m.get(key)) });
+    }
   }
 
   /** Trace duration in whole milliseconds (latest end − earliest start, truncated toward zero). */

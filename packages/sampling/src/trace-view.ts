@@ -3,7 +3,7 @@ import type { SpanRecord } from '@tailstream/model';
 /**
  * One OTLP `AnyValue`, as an attribute reader returns it: exactly one of the properties is set.
  * `int` is a bigint (OTLP int64); `array` and `kvlist` are passed through untouched (no policy
- * matches on them).
+ * matches on them); `empty` is a KeyValue without a value. Matches @tailstream/otlp's AnyValue.
  */
 export type AttrValue =
   | { readonly string: string }
@@ -12,7 +12,8 @@ export type AttrValue =
   | { readonly double: number }
   | { readonly bytes: Uint8Array }
   | { readonly array: readonly unknown[] }
-  | { readonly kvlist: unknown };
+  | { readonly kvlist: unknown }
+  | { readonly empty: true };
 
 /**
  * Reads one attribute from the protobuf encoding of an OTLP `KeyValueList` (the `attributes`
@@ -21,6 +22,11 @@ export type AttrValue =
  */
 export interface AttributeReader {
   get(buf: Buffer, key: string): AttrValue | undefined;
+  /**
+   * Optional: the values of several keys in one pass over the buffer (absent keys are missing
+   * from the map). When present, the engine reads all the keys its policies name at once.
+   */
+  getMany?(buf: Buffer, keys: ReadonlySet<string>): ReadonlyMap<string, AttrValue>;
 }
 
 /** The span fields policies read. */

@@ -148,6 +148,9 @@ shadow_policies:
     expect(loadPolicyFile('# slow traces\npolicies:\n  - type: latency\n    threshold_ms: 500\n    name: slow\n').version).toBe(base);
     expect(loadPolicyFile('policies: [{name: slow, type: latency, threshold_ms: 501}]\n').version).not.toBe(base);
     expect(loadPolicyFile('policies: [{name: slow, type: latency, threshold_ms: 500}]\nshadow_policies: [{name: s, type: always_sample}]\n').version).not.toBe(base);
+    // an empty shadow list is the same as none
+    const empty = loadPolicyFile('policies: [{name: slow, type: latency, threshold_ms: 500}]\nshadow_policies: []\n');
+    expect([empty.version, empty.shadowPolicies]).toEqual([base, undefined]);
   });
 });
 

@@ -127,7 +127,8 @@ export function loadPolicyFile(text: string, options: LoadPolicyFileOptions = {}
   if (!('policies' in settings)) issues.push({ field: `${prefix}policies`, message: 'required (a list of policies)' });
   else out.policies = parser.parseList(settings['policies'], `${prefix}policies`);
   if ('shadow_policies' in settings && format === 'tailstream') {
-    out.shadowPolicies = parser.parseList(settings['shadow_policies'], 'shadow_policies');
+    const shadow = parser.parseList(settings['shadow_policies'], 'shadow_policies', true);
+    if (shadow.length > 0) out.shadowPolicies = shadow;
   }
   issues.push(...parser.issues);
   if (issues.length > 0) throw new PolicyFileError(issues, format);

@@ -45,18 +45,20 @@ export class PolicyParser {
   constructor(private readonly format: PolicyFileFormat) {}
 
   /** A top-level list (`policies` or `shadow_policies`): names required and unique. */
-  parseList(raw: unknown, field: string): PolicyConfig[] {
+  parseList(raw: unknown, field: string, allowEmpty = false): PolicyConfig[] {
     if (!Array.isArray(raw)) {
       this.issues.push({ field, message: 'must be a list of policies' });
       return [];
     }
-    if (raw.length === 0) this.issues.push({ field, message: 'must list at least one policy' });
+    if (raw.length === 0 && !allowEmpty) this.issues.push({ field, message: 'must list at least one policy' });
     const out: PolicyConfig[] = [];
     raw.forEach((entry, i) => {
       const policy = this.parsePolicy(entry, `${field}[${i}]`, POLICY_TYPES, true);
       if (policy) out.push(policy);
     });
-    this.requireUniqueNames(out, field);
+    // names of invalid policies count too: a duplicate is reported even next to other errors
+    const names = raw.map((entry: unknown) => (isMapping(entry) && typeof entry['name'] === 'string' ? entry['name'] : undefined));
+    this.requireUniqueNames(names.filter((n): n is string => n !== undefined && n !== '').map((name) => ({ name })), field);
     return out;
   }
 

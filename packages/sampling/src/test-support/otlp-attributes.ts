@@ -125,3 +125,19 @@ export function testTrace(options: {
     receivedAtUnixNano: options.receivedAtMs === undefined ? 0n : ms(options.receivedAtMs),
   };
 }
+
+/** The same reader with getMany (one pass for several keys); counts both kinds of reads. */
+export class BatchingProtobufAttributeReader extends ProtobufAttributeReader {
+  manyReads = 0;
+
+  getMany(buf: Buffer, keys: ReadonlySet<string>): Map<string, AttrValue> {
+    this.manyReads++;
+    const out = new Map<string, AttrValue>();
+    for (const key of keys) {
+      const value = this.get(buf, key);
+      if (value !== undefined) out.set(key, value);
+    }
+    this.reads -= keys.size;
+    return out;
+  }
+}
