@@ -116,9 +116,22 @@ export function readKeyValues(buf: Buffer, r: Reader, end: number, entryTag: num
 
 /** Reads an int64 varint as a signed bigint. */
 function readInt64(r: Reader, end: number): bigint {
+  const bits = readInt64Bits(r, end);
+  return typeof bits === 'number' ? BigInt(bits) : longToBigInt(bits);
+}
+
+/** Reads an int64 varint as protobufjs gives it (a Long, since `long` is wired in). */
+export function readInt64Bits(r: Reader, end: number): Long | number {
   const bits = r.int64() as unknown as Long | number;
   if (r.pos > end) throw new OtlpDecodeError('invalid_protobuf', 'int64 overruns its value');
-  return typeof bits === 'number' ? BigInt(bits) : longToBigInt(bits);
+  return bits;
+}
+
+/** Decimal text of a signed int64, exact, without a bigint when the value is a safe integer. */
+export function int64Decimal(bits: Long | number): string {
+  if (typeof bits === 'number') return String(bits);
+  const n = bits.high * 4294967296 + (bits.low >>> 0);
+  return Number.isSafeInteger(n) ? String(n) : longToBigInt(bits).toString();
 }
 
 /** Converts a protobufjs Long (signed or not) to a bigint without losing precision. */

@@ -1,6 +1,7 @@
 import type { AnyValue, KeyValue } from './any-value';
 import { MAX_VALUE_DEPTH } from './any-value';
 import { decodeKeyValueList, encodeKeyValueList, flattenAttributes, getAttribute, getAttributes } from './attributes';
+import { anyValueAsString } from './as-string';
 import { OtlpDecodeError } from './errors';
 import { OTLP_TYPES, otlpType } from './proto-root';
 import { Writer } from './protobuf';
@@ -114,6 +115,35 @@ describe('attribute codec', () => {
       empty: '',
       '': 'empty key',
     });
+  });
+
+  test('flattenAttributes equals AsString of the fully decoded values (scalar fast path included)', () => {
+    const values: AnyValue[] = [
+      { int: 9007199254740991n },
+      { int: 9007199254740992n },
+      { int: -9007199254740991n },
+      { int: -9007199254740993n },
+      { int: 4294967296n },
+      { int: -4294967296n },
+      { int: 0n },
+      { double: -0 },
+      { double: 1e-7 },
+      { double: NaN },
+      { bool: false },
+      { string: '' },
+      { empty: true },
+    ];
+    const list = encodeKeyValueList(values.map((value, i) => ({ key: `k${i}`, value })));
+    const expected = Object.fromEntries(decodeKeyValueList(list).map((kv) => [kv.key, anyValueAsString(kv.value)]));
+    expect(flattenAttributes(list)).toEqual(expected);
+    expect(flattenAttributes(list)).toMatchObject({ k0: '9007199254740991', k1: '9007199254740992', k3: '-9007199254740993', k7: '-0' });
+  });
+
+  test('flattenAttributes: a value carrying two oneof fields reads as the last one', () => {
+    const w = Writer.create();
+    w.uint32(0x0a).fork().uint32(0x0a).string('twice').uint32(0x12).fork();
+    w.uint32(0x0a).string('first').uint32(0x18).int64(9).ldelim().ldelim();
+    expect(flattenAttributes(w.finish())).toEqual({ twice: '9' });
   });
 
   test('flattenAttributes: last duplicate wins, __proto__ is an ordinary key', () => {

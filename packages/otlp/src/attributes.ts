@@ -1,8 +1,8 @@
-import { type AnyValue, type KeyValue, readAnyValue, readKeyValues, writeKeyValue } from './any-value';
-import { anyValueAsString } from './as-string';
+import { type AnyValue, type KeyValue, int64Decimal, readAnyValue, readInt64Bits, readKeyValues, writeKeyValue } from './any-value';
+import { anyValueAsString, doubleAsString } from './as-string';
 import { asDecodeError } from './errors';
 import { Writer, type Reader } from './protobuf';
-import { asBuffer, createReader, expectEnd, readLenEnd, skipField, utf8At } from './read';
+import { asBuffer, createReader, expectEnd, readLenEnd, readString, readUint32, skipField, utf8At } from './read';
 import * as W from './wire';
 
 /**
@@ -35,7 +35,7 @@ export function decodeKeyValueList(buf: Uint8Array): KeyValue[] {
 export function flattenAttributes(buf: Uint8Array): Record<string, string> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   scanKeyValues(buf, (b, keyStart, keyEnd, r, valueEnd) => {
-    out[utf8At(b, keyStart, keyEnd)] = valueEnd < 0 ? '' : anyValueAsString(readAnyValue(b, r, valueEnd, 0));
+    out[utf8At(b, keyStart, keyEnd)] = valueEnd < 0 ? '' : readAnyValueAsString(b, r, valueEnd);
     return true;
   });
   return out;
@@ -78,6 +78,28 @@ export function encodeKeyValueList(entries: Iterable<KeyValue>): Buffer {
   const w = Writer.create();
   for (const kv of entries) writeKeyValue(w, W.KVLIST_VALUES, kv);
   return w.finish() as Buffer;
+}
+
+/**
+ * `anyValueAsString` of the AnyValue body at [r.pos, end). A body made of one scalar field (the
+ * usual case) is converted straight from the wire, with no intermediate value object.
+ */
+function readAnyValueAsString(buf: Buffer, r: Reader, end: number): string {
+  const start = r.pos;
+  if (start < end) {
+    const tag = r.uint32();
+    let text: string | undefined;
+    if (tag === W.ANY_STRING) text = readString(buf, r, end);
+    else if (tag === W.ANY_INT) text = int64Decimal(readInt64Bits(r, end));
+    else if (tag === W.ANY_BOOL) text = readUint32(r, end) !== 0 ? 'true' : 'false';
+    else if (tag === W.ANY_DOUBLE && r.pos + 8 <= end) {
+      text = doubleAsString(buf.readDoubleLE(r.pos));
+      r.pos += 8;
+    }
+    if (text !== undefined && r.pos === end) return text;
+    r.pos = start;
+  }
+  return anyValueAsString(readAnyValue(buf, r, end, 0));
 }
 
 /**

@@ -43,11 +43,13 @@ export class TraceBatcher {
     const body = this.body;
     let b = this.last;
     if (b === undefined || !sameId(b.batch.traceId, body, traceIdStart)) {
+      // Kept within 30 bits so it stays a small integer (V8 Smi): fast Map keys, no deopts.
       const hash =
-        body.readInt32LE(traceIdStart) ^
-        body.readInt32LE(traceIdStart + 4) ^
-        body.readInt32LE(traceIdStart + 8) ^
-        body.readInt32LE(traceIdStart + 12);
+        (body.readInt32LE(traceIdStart) ^
+          body.readInt32LE(traceIdStart + 4) ^
+          body.readInt32LE(traceIdStart + 8) ^
+          body.readInt32LE(traceIdStart + 12)) &
+        0x3fffffff;
       const head = this.byHash.get(hash);
       b = head;
       while (b !== undefined && !sameId(b.batch.traceId, body, traceIdStart)) b = b.next;

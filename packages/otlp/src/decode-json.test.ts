@@ -182,6 +182,11 @@ describe('OTLP/JSON decoding', () => {
     expect(result.batches[0]?.resources[0]?.serviceName).toBe('unknown_service');
   });
 
+  test('a leading byte order mark is ignored', () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(request({}))]);
+    expect(decodeOtlpTraces(body, 'json', { nowNs: NOW_NS }).accepted).toBe(1);
+  });
+
   test('unknown fields are ignored, an empty object is an empty request', () => {
     expect(decodeSpan({ somethingNew: { nested: [1, 2] } }).result.accepted).toBe(1);
     expect(decodeOtlpTraces('{}', 'json').accepted).toBe(0);

@@ -16,8 +16,10 @@ import { EMPTY_BYTES } from './read';
  */
 export function otlpJsonToProtobuf(body: Buffer | string): Buffer {
   let parsed: unknown;
+  let text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte order mark
   try {
-    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw asDecodeError(err, 'invalid_json', 'body is not valid JSON');
   }

@@ -28,14 +28,18 @@ const MAX_STATUS_CODE = 2;
 
 /**
  * Decodes a protobuf `ExportTraceServiceRequest` in ONE pass with a protobufjs Reader, decoding
- * only span header fields into JS values. Attribute lists are copied as bytes (re-tagged into
- * KeyValueLists, never decoded, except a value that may exceed maxAttributeValueLength); events
- * and links stay views into `buf`. Throws OtlpDecodeError when the body is malformed.
+ * only span header fields into JS values. Attribute lists stay bytes (re-tagged into KeyValueLists,
+ * never decoded, except a value that may exceed maxAttributeValueLength). Throws OtlpDecodeError
+ * when the body is malformed.
  *
- * IDs, events, links and resource attributes are views into `buf`: the batches keep it alive.
+ * The scan works on one private copy of `body` (one memcpy, cheaper than a copy per span): the
+ * attribute tags are rewritten in place there, and every Buffer in the batches (IDs, attributes,
+ * events, links) is a view into it. The caller's `body` is never modified or retained.
  */
-export function decodeProtobufTraces(buf: Buffer, options: ResolvedDecodeOptions): OtlpDecodeResult {
-  const scan = new RequestScan(buf, options);
+export function decodeProtobufTraces(body: Buffer, options: ResolvedDecodeOptions): OtlpDecodeResult {
+  const copy = Buffer.allocUnsafe(body.length);
+  body.copy(copy);
+  const scan = new RequestScan(copy, options);
   try {
     scan.scanRequest();
   } catch (err) {
@@ -49,9 +53,6 @@ class RequestScan {
   private readonly batcher: TraceBatcher;
   private resourceOrdinal = -1;
   private scopeOrdinal = -1;
-  /** Destination of span attribute lists (all of them fit: they are a subset of the body). */
-  private arena: Buffer = EMPTY_BYTES;
-  private arenaPos = 0;
   /** Scratch: [start, end) of each attribute entry of the current span. */
   private attrStarts: number[] = [];
   private attrEnds: number[] = [];
@@ -348,7 +349,7 @@ class RequestScan {
     let attributes = EMPTY_BYTES;
     if (attrCount > 0) {
       attributes = attrContiguous
-        ? this.copyContiguousEntries(attrCount)
+        ? this.retagContiguousEntries(attrCount)
         : entriesToKeyValueList(buf, starts.slice(0, attrCount), ends.slice(0, attrCount));
       if (mayExceedValueLength) {
         const cut = truncateStringValues(attributes, maxValueLength);
@@ -394,26 +395,14 @@ class RequestScan {
   }
 
   /**
-   * Copies the first `count` attribute entries of the current span (adjacent in the body) into the
-   * arena and turns each Span.attributes tag into a KeyValueList.values tag.
+   * The first `count` attribute entries of the current span are adjacent in the (private) body:
+   * turning each Span.attributes tag into a KeyValueList.values tag makes them a KeyValueList.
    */
-  private copyContiguousEntries(count: number): Buffer {
+  private retagContiguousEntries(count: number): Buffer {
+    const buf = this.buf;
     const starts = this.attrStarts;
-    const first = starts[0] as number;
-    const size = (this.attrEnds[count - 1] as number) - first;
-    if (this.arena.length - this.arenaPos < size) {
-      // Only the first allocation is ever needed: all attribute bytes come out of the body.
-      this.arena = Buffer.allocUnsafe(Math.max(this.buf.length, size));
-      this.arenaPos = 0;
-    }
-    const arena = this.arena;
-    const base = this.arenaPos;
-    const body = this.buf;
-    // TypedArray#set from a plain Uint8Array view is cheaper than Buffer#copy for small runs.
-    arena.set(new Uint8Array(body.buffer, body.byteOffset + first, size), base);
-    for (let i = 0; i < count; i++) arena[base + (starts[i] as number) - first] = W.KVLIST_VALUES;
-    this.arenaPos = base + size;
-    return arena.subarray(base, base + size);
+    for (let i = 0; i < count; i++) buf[starts[i] as number] = W.KVLIST_VALUES;
+    return buf.subarray(starts[0] as number, this.attrEnds[count - 1] as number);
   }
 
   private reject(reason: RejectReason, traceId: Buffer, spanId: Buffer): void {
