@@ -4,12 +4,21 @@ import type { ResolvedRedConfig } from './config';
 import { DimensionReader } from './dimensions';
 import { DurationAccumulator, ExactSum, spanDurationNs } from './duration-stats';
 import { RedError } from './errors';
-import { PendingHalves, type SpanHalf } from './pending-halves';
+import { idKey, PendingHalves, type SpanHalf } from './pending-halves';
 import type { ConnectionType, EdgeRow, FlushReason, RedFlush, RedRow } from './rows';
 import { SeriesRegistry, type Series } from './series-registry';
 import { emptyRedStats, type PartitionState, type RedStats } from './stats';
 
 type BucketTable = Map<number, Map<Series, DurationAccumulator>>;
+
+// Module-level copies: reading them through the CommonJS re-export getters of @tailstream/model
+// on every span costs a function call each.
+const CLIENT = SpanKind.Client;
+const SERVER = SpanKind.Server;
+const PRODUCER = SpanKind.Producer;
+const CONSUMER = SpanKind.Consumer;
+const ERROR = StatusCode.Error;
+const FALLBACK_SERVICE = UNKNOWN_SERVICE;
 
 interface EdgeAccumulator {
   bucket: number;
@@ -19,6 +28,9 @@ interface EdgeAccumulator {
   server: DurationAccumulator;
   clientSum: ExactSum;
 }
+
+/** Edge accumulators by bucket, client service, server service, then [direct, messaging]. */
+type EdgeTable = Map<number, Map<string, Map<string, (EdgeAccumulator | undefined)[]>>>;
 
 /**
  * The aggregation state machine of ONE partition. Everything that decides where a flush is cut and
@@ -53,7 +65,9 @@ export class PartitionAggregator {
   private readonly open: BucketTable = new Map();
   private readonly late: BucketTable = new Map();
   private openRows = 0;
-  private readonly edges = new Map<string, EdgeAccumulator>();
+  private readonly edgeTable: EdgeTable = new Map();
+  /** Edge accumulators in creation order (the emission order). */
+  private readonly edges: EdgeAccumulator[] = [];
 
   // Per-batch caches.
   private cachedBucketStart = 1n;
@@ -102,7 +116,7 @@ export class PartitionAggregator {
   flushAll(): RedFlush[] {
     this.pending.dropAll();
     if (this.flushFrom === undefined) return this.takeReady();
-    const hasState = this.openRows > 0 || this.edges.size > 0;
+    const hasState = this.openRows > 0 || this.edges.length > 0;
     const hasMessages = this.lastOffset !== undefined && this.flushFrom <= this.lastOffset;
     if (hasMessages || hasState) this.cut('flush-all', true);
     else this.startEpoch(this.flushFrom);
@@ -136,7 +150,7 @@ export class PartitionAggregator {
       lastOffset: this.lastOffset,
       watermarkNs: this.maxStartNs === undefined ? undefined : this.maxStartNs - this.config.allowedLatenessNs,
       openRows: this.openRows,
-      openEdges: this.edges.size,
+      openEdges: this.edges.length,
       pendingHalves: this.pending.size,
       readyFlushes: this.ready.length,
     };
@@ -180,8 +194,8 @@ export class PartitionAggregator {
       }
       if (this.maxStartNs === undefined || start > this.maxStartNs) this.maxStartNs = start;
       const durationNs = spanDurationNs(start, span.endTimeUnixNano);
-      const isError = span.statusCode === StatusCode.Error;
-      const service = resources[span.resourceIndex]?.serviceName ?? UNKNOWN_SERVICE;
+      const isError = span.statusCode === ERROR;
+      const service = resources[span.resourceIndex]?.serviceName ?? FALLBACK_SERVICE;
 
       let series: Series;
       if (dimensions === undefined) {
@@ -210,15 +224,15 @@ export class PartitionAggregator {
 
       if (graph) {
         const kind = span.kind;
-        if (kind === SpanKind.Client || kind === SpanKind.Producer) {
-          traceKey ??= batch.traceId.toString('latin1');
-          const half = this.half(traceKey + span.spanId.toString('latin1'), service, span, durationNs, isError, epochStart);
-          const partner = this.pending.offerClient(half);
+        if (kind === CLIENT || kind === PRODUCER) {
+          traceKey ??= idKey(batch.traceId);
+          const half = this.half(traceKey + idKey(span.spanId), true, service, span, bucket, durationNs, isError, epochStart);
+          const partner = this.pending.offer(half);
           if (partner !== undefined) this.recordEdge(half, partner);
-        } else if ((kind === SpanKind.Server || kind === SpanKind.Consumer) && span.parentSpanId.length > 0) {
-          traceKey ??= batch.traceId.toString('latin1');
-          const half = this.half(traceKey + span.parentSpanId.toString('latin1'), service, span, durationNs, isError, epochStart);
-          const partner = this.pending.offerServer(half);
+        } else if ((kind === SERVER || kind === CONSUMER) && span.parentSpanId.length > 0) {
+          traceKey ??= idKey(batch.traceId);
+          const half = this.half(traceKey + idKey(span.parentSpanId), false, service, span, bucket, durationNs, isError, epochStart);
+          const partner = this.pending.offer(half);
           if (partner !== undefined) this.recordEdge(partner, half);
         }
       }
@@ -228,21 +242,23 @@ export class PartitionAggregator {
 
   private half(
     key: string,
+    isClient: boolean,
     service: string,
     span: SpanRecord,
+    bucket: number,
     durationNs: number,
     isError: boolean,
     epochStart: bigint,
   ): SpanHalf {
-    const end = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano : span.startTimeUnixNano;
     return {
       key,
+      isClient,
       service,
       kind: span.kind,
-      startNs: span.startTimeUnixNano,
+      bucket,
       durationNs,
       isError,
-      expireAtNs: end + this.config.pairingTtlNs,
+      endNs: durationNs > 0 ? span.endTimeUnixNano : span.startTimeUnixNano,
       epochStart,
     };
   }
@@ -252,25 +268,37 @@ export class PartitionAggregator {
       this.stats.selfPairs++;
       return;
     }
-    const bucket = timeBucketIndex(client.startNs, this.config.bucketWidthNs);
+    const bucket = client.bucket;
     const messaging =
-      client.kind === SpanKind.Producer ||
-      client.kind === SpanKind.Consumer ||
-      server.kind === SpanKind.Producer ||
-      server.kind === SpanKind.Consumer;
-    const connectionType: ConnectionType = messaging ? 'messaging_system' : '';
-    const key = `${bucket}|${connectionType}|${client.service.length}:${client.service}|${server.service}`;
-    let edge = this.edges.get(key);
+      client.kind === PRODUCER || client.kind === CONSUMER || server.kind === PRODUCER || server.kind === CONSUMER;
+    let byClient = this.edgeTable.get(bucket);
+    if (byClient === undefined) {
+      byClient = new Map();
+      this.edgeTable.set(bucket, byClient);
+    }
+    let byServer = byClient.get(client.service);
+    if (byServer === undefined) {
+      byServer = new Map();
+      byClient.set(client.service, byServer);
+    }
+    let byType = byServer.get(server.service);
+    if (byType === undefined) {
+      byType = [undefined, undefined];
+      byServer.set(server.service, byType);
+    }
+    const typeIndex = messaging ? 1 : 0;
+    let edge = byType[typeIndex];
     if (edge === undefined) {
       edge = {
         bucket,
         clientService: client.service,
         serverService: server.service,
-        connectionType,
+        connectionType: messaging ? 'messaging_system' : '',
         server: new DurationAccumulator(this.config.histogramBoundsNs, this.config.sketch),
         clientSum: new ExactSum(),
       };
-      this.edges.set(key, edge);
+      byType[typeIndex] = edge;
+      this.edges.push(edge);
     }
     edge.server.record(server.durationNs, client.isError || server.isError);
     edge.clientSum.add(client.durationNs);
@@ -284,7 +312,7 @@ export class PartitionAggregator {
     const clock = this.maxStartNs;
     if (clock !== undefined && config.serviceGraphEnabled) {
       if (this.lastExpiryScanNs === undefined || clock - this.lastExpiryScanNs >= config.expiryScanIntervalNs) {
-        this.pending.expire(clock);
+        this.pending.expire(clock - config.pairingTtlNs);
         this.lastExpiryScanNs = clock;
       }
     }
@@ -327,7 +355,7 @@ export class PartitionAggregator {
     this.openRows -= rows.length;
 
     const edges: EdgeRow[] = [];
-    for (const edge of this.edges.values()) {
+    for (const edge of this.edges) {
       edges.push({
         ...this.bucketFields(edge.bucket),
         clientService: edge.clientService,
@@ -337,7 +365,8 @@ export class PartitionAggregator {
         clientDurationSumNano: edge.clientSum.total(),
       });
     }
-    this.edges.clear();
+    this.edges.length = 0;
+    this.edgeTable.clear();
 
     const fromOffset = this.flushFrom as bigint;
     const toOffset = this.lastOffset ?? fromOffset - 1n;
