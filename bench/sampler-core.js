@@ -70,7 +70,13 @@ const resources = new Map(
     },
   ]),
 );
-const scope = { name: '@opentelemetry/instrumentation-http', version: '0.52.0', attributes: Buffer.alloc(0), droppedAttributesCount: 0, schemaUrl: '' };
+const scope = {
+  name: '@opentelemetry/instrumentation-http',
+  version: '0.52.0',
+  attributes: Buffer.alloc(0),
+  droppedAttributesCount: 0,
+  schemaUrl: '',
+};
 
 function spanAttributes(isRoot, tier) {
   const route = pick(ROUTES);
@@ -146,8 +152,18 @@ function generate() {
     }
     for (const [service, spans] of byService) {
       const isRootBatch = service === 'frontend';
-      const batch = { traceId, resources: [resources.get(service)], scopes: [scope], spans, receivedAtUnixNano: baseNs + BigInt(durationMs) * 1_000_000n };
-      messages.push({ at: startMs + (isRootBatch ? durationMs + int(5, 50) : int(0, durationMs)), bytes: codec.encode(batch), spans: spans.length });
+      const batch = {
+        traceId,
+        resources: [resources.get(service)],
+        scopes: [scope],
+        spans,
+        receivedAtUnixNano: baseNs + BigInt(durationMs) * 1_000_000n,
+      };
+      messages.push({
+        at: startMs + (isRootBatch ? durationMs + int(5, 50) : int(0, durationMs)),
+        bytes: codec.encode(batch),
+        spans: spans.length,
+      });
       spanTotal += spans.length;
     }
   }
@@ -156,7 +172,9 @@ function generate() {
 }
 
 // --- the measured pipeline ------------------------------------------------------------------
-const policyFile = loadPolicyFile(fs.readFileSync(path.join(__dirname, '..', 'packages/sampling/src/test-support/collector-config.yaml'), 'utf8'));
+const policyFile = loadPolicyFile(
+  fs.readFileSync(path.join(__dirname, '..', 'packages/sampling/src/test-support/collector-config.yaml'), 'utf8'),
+);
 const reader = { get: getAttribute, getMany: getAttributes };
 const bufferConfig = { decisionWaitMs: 30_000, decisionWaitAfterRootMs: 2_000 };
 
@@ -302,7 +320,10 @@ function main() {
     const batches = decodeAll(messages);
     gc();
     const decoded = process.memoryUsage();
-    const buffer = new TraceBuffer({ budget: new MemoryBudget({ maxBufferedSpans: 1e9, maxBufferedBytes: 1e12 }), config: { decisionWaitMs: 1e12, decisionWaitAfterRootMs: 0 } });
+    const buffer = new TraceBuffer({
+      budget: new MemoryBudget({ maxBufferedSpans: 1e9, maxBufferedBytes: 1e12 }),
+      config: { decisionWaitMs: 1e12, decisionWaitAfterRootMs: 0 },
+    });
     batches.forEach((b, i) => buffer.add(b, i, arrivals[i]));
     batches.length = 0; // only the buffer holds the spans now
     gc();
@@ -312,7 +333,8 @@ function main() {
     // Buffer objects owned by the buffered spans (their "own buffers"), and the heap size of one view
     const traces = buffer.decideAll(0);
     const views = new Set();
-    for (const t of traces) for (const sp of t.spans) for (const b of [sp.spanId, sp.parentSpanId, sp.attributes, ...sp.events, ...sp.links]) views.add(b);
+    for (const t of traces)
+      for (const sp of t.spans) for (const b of [sp.spanId, sp.parentSpanId, sp.attributes, ...sp.events, ...sp.links]) views.add(b);
     const viewBytes = bufferViewHeapBytes();
     const perSpan = (buffered.heapUsed - base.heapUsed) / held;
     out.heap = {

@@ -11,14 +11,7 @@ import type { ResourceRecord, ScopeRecord, SpanRecord } from '@tailstream/model'
 export type DecisionReason = 'wait' | 'root_quiet' | 'span_limit' | 'byte_limit' | 'memory_pressure' | 'drain';
 
 /** Every DecisionReason, in a fixed order (for metrics initialisation). */
-export const DECISION_REASONS: readonly DecisionReason[] = [
-  'wait',
-  'root_quiet',
-  'span_limit',
-  'byte_limit',
-  'memory_pressure',
-  'drain',
-];
+export const DECISION_REASONS: readonly DecisionReason[] = ['wait', 'root_quiet', 'span_limit', 'byte_limit', 'memory_pressure', 'drain'];
 
 /**
  * A trace assembled from one or more span batches, ready for a sampling decision.

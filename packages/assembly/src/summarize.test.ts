@@ -30,7 +30,11 @@ describe('summarize', () => {
 
   const rootCases: { name: string; spans: ReturnType<typeof span>[]; root: number }[] = [
     { name: 'the span without parent', spans: [span({ id: 5, parent: 1, startNs: 1n }), span({ id: 1, startNs: 9n })], root: 1 },
-    { name: 'no root: the earliest span', spans: [span({ id: 5, parent: 1, startNs: 7n }), span({ id: 6, parent: 1, startNs: 3n })], root: 6 },
+    {
+      name: 'no root: the earliest span',
+      spans: [span({ id: 5, parent: 1, startNs: 7n }), span({ id: 6, parent: 1, startNs: 3n })],
+      root: 6,
+    },
     { name: 'two roots: the earlier one', spans: [span({ id: 1, startNs: 9n }), span({ id: 2, startNs: 4n })], root: 2 },
     { name: 'equal starts: the lower span ID', spans: [span({ id: 8, startNs: 4n }), span({ id: 3, startNs: 4n })], root: 3 },
   ];
@@ -40,7 +44,10 @@ describe('summarize', () => {
   });
 
   test('negative extent gives duration 0; a missing resource gives unknown_service', () => {
-    const summary = summarize({ traceId: traceIdOf(1), spans: [span({ id: 1, startNs: 50n, endNs: 10n, resourceIndex: 7 })], resources }, decision);
+    const summary = summarize(
+      { traceId: traceIdOf(1), spans: [span({ id: 1, startNs: 50n, endNs: 10n, resourceIndex: 7 })], resources },
+      decision,
+    );
     expect(summary.durationNano).toBe(0n);
     expect(summary.rootServiceName).toBe(UNKNOWN_SERVICE);
     expect(summary.services).toEqual([UNKNOWN_SERVICE]);

@@ -18,17 +18,63 @@ describe('TraceBuffer decision timing', () => {
     decidedAt: number;
     reason: string;
   }[] = [
-    { name: 'no root: decision_wait after first span', arrivals: [{ at: 0, root: false }, { at: 10_000, root: false }], decidedAt: 30_000, reason: 'wait' },
-    { name: 'root then quiet: early decision', arrivals: [{ at: 0, root: false }, { at: 1_000, root: true }], decidedAt: 6_000, reason: 'root_quiet' },
-    { name: 'root first, children keep the trace open', arrivals: [{ at: 0, root: true }, { at: 4_000, root: false }, { at: 8_000, root: false }], decidedAt: 13_000, reason: 'root_quiet' },
-    { name: 'decision_wait caps a chatty rooted trace', arrivals: [0, 4, 8, 12, 16, 20, 24, 28].map((s) => ({ at: s * 1000, root: s === 0 })), decidedAt: 30_000, reason: 'wait' },
-    { name: 'after-root disabled by 0', arrivals: [{ at: 0, root: true }], config: { decisionWaitAfterRootMs: 0 }, decidedAt: 30_000, reason: 'wait' },
-    { name: 'short decision_wait wins over after-root', arrivals: [{ at: 0, root: true }], config: { decisionWaitMs: 2_000 }, decidedAt: 2_000, reason: 'wait' },
+    {
+      name: 'no root: decision_wait after first span',
+      arrivals: [
+        { at: 0, root: false },
+        { at: 10_000, root: false },
+      ],
+      decidedAt: 30_000,
+      reason: 'wait',
+    },
+    {
+      name: 'root then quiet: early decision',
+      arrivals: [
+        { at: 0, root: false },
+        { at: 1_000, root: true },
+      ],
+      decidedAt: 6_000,
+      reason: 'root_quiet',
+    },
+    {
+      name: 'root first, children keep the trace open',
+      arrivals: [
+        { at: 0, root: true },
+        { at: 4_000, root: false },
+        { at: 8_000, root: false },
+      ],
+      decidedAt: 13_000,
+      reason: 'root_quiet',
+    },
+    {
+      name: 'decision_wait caps a chatty rooted trace',
+      arrivals: [0, 4, 8, 12, 16, 20, 24, 28].map((s) => ({ at: s * 1000, root: s === 0 })),
+      decidedAt: 30_000,
+      reason: 'wait',
+    },
+    {
+      name: 'after-root disabled by 0',
+      arrivals: [{ at: 0, root: true }],
+      config: { decisionWaitAfterRootMs: 0 },
+      decidedAt: 30_000,
+      reason: 'wait',
+    },
+    {
+      name: 'short decision_wait wins over after-root',
+      arrivals: [{ at: 0, root: true }],
+      config: { decisionWaitMs: 2_000 },
+      decidedAt: 2_000,
+      reason: 'wait',
+    },
   ];
 
   test.each(cases)('$name', ({ arrivals, config: overrides, decidedAt, reason }) => {
     const buffer = new TraceBuffer({ config: { ...config, ...overrides } });
-    const events = [...arrivals.map((a, i) => ({ at: a.at, add: a })), { at: decidedAt - 1, add: undefined }, { at: decidedAt, add: undefined }];
+    const events = [
+      ...arrivals.map((a) => ({ at: a.at, add: a })),
+      { at: decidedAt - 1, add: undefined },
+      { at: decidedAt, add: undefined },
+    ];
     events.sort((a, b) => a.at - b.at);
     const decided: { at: number; trace: DecidedTrace }[] = [];
     let spanId = 1;
@@ -85,7 +131,13 @@ describe('TraceBuffer decision timing', () => {
   test('resources and scopes are merged by content and span indexes remapped', () => {
     const buffer = new TraceBuffer({ config });
     buffer.add(
-      { traceId: traceIdOf(1), resources: [resource('a'), resource('b')], scopes: [scope('x')], spans: [span({ id: 1, resourceIndex: 1 })], receivedAtUnixNano: 5n },
+      {
+        traceId: traceIdOf(1),
+        resources: [resource('a'), resource('b')],
+        scopes: [scope('x')],
+        spans: [span({ id: 1, resourceIndex: 1 })],
+        receivedAtUnixNano: 5n,
+      },
       0,
       0,
     );
@@ -115,7 +167,13 @@ describe('TraceBuffer decision timing', () => {
   test('tracks arrival times, root, start/end and bytes', () => {
     const buffer = new TraceBuffer({ config: { ...config, spanOverheadBytes: 10 } });
     buffer.add(batchOf(1, [span({ id: 2, parent: 1, startNs: 50n, endNs: 70n, attributes: Buffer.alloc(5) })]), 0, 100);
-    buffer.add(batchOf(1, [span({ id: 1, startNs: 40n, endNs: 60n, attributes: Buffer.alloc(7), events: [Buffer.alloc(3)], links: [Buffer.alloc(2)] })]), 1, 200);
+    buffer.add(
+      batchOf(1, [
+        span({ id: 1, startNs: 40n, endNs: 60n, attributes: Buffer.alloc(7), events: [Buffer.alloc(3)], links: [Buffer.alloc(2)] }),
+      ]),
+      1,
+      200,
+    );
     buffer.add(batchOf(1, [span({ id: 1 })]), 2, 300); // duplicate: does not move lastArrival
     const [trace] = buffer.decideAll(400);
     expect(trace).toMatchObject({

@@ -8,7 +8,14 @@ import type { TraceView } from './trace-view';
 // End to end through the pure packages: batches → TraceBuffer → PolicyEngine → summary.
 // (Test-only dependency on @tailstream/assembly: the packages themselves do not import each other.)
 
-function span(id: number, parent: number | undefined, startMs: number, endMs: number, status: StatusCode, attrs: Record<string, string> = {}): SpanRecord {
+function span(
+  id: number,
+  parent: number | undefined,
+  startMs: number,
+  endMs: number,
+  status: StatusCode,
+  attrs: Record<string, string> = {},
+): SpanRecord {
   const spanId = Buffer.alloc(8);
   spanId.writeUInt32BE(id, 4);
   const parentSpanId = Buffer.alloc(parent === undefined ? 0 : 8);
@@ -40,7 +47,9 @@ function batch(trace: number, service: string, spans: SpanRecord[]) {
   traceId.writeUInt32BE(trace, 12);
   return {
     traceId,
-    resources: [{ serviceName: service, attributes: encodeAttributes({ 'service.name': service }), droppedAttributesCount: 0, schemaUrl: '' }],
+    resources: [
+      { serviceName: service, attributes: encodeAttributes({ 'service.name': service }), droppedAttributesCount: 0, schemaUrl: '' },
+    ],
     scopes: [{ name: 'lib', version: '1', attributes: Buffer.alloc(0), droppedAttributesCount: 0, schemaUrl: '' }],
     spans,
     receivedAtUnixNano: 1_700_000_000_000_000_000n,
@@ -69,7 +78,12 @@ tail_sampling:
   const results = decided.map((trace) => {
     const view: TraceView = trace; // DecidedTrace satisfies TraceView
     const decision = engine.evaluate(view);
-    return { trace: trace.traceId.readUInt32BE(12), reason: trace.reason, ...decision, summary: decision.sampled ? summarize(trace, { ...decision, policyVersion: engine.version }) : undefined };
+    return {
+      trace: trace.traceId.readUInt32BE(12),
+      reason: trace.reason,
+      ...decision,
+      summary: decision.sampled ? summarize(trace, { ...decision, policyVersion: engine.version }) : undefined,
+    };
   });
   expect(results.map((r) => [r.trace, r.reason, r.sampled, r.policy])).toEqual([
     [2, 'root_quiet', true, 'checkout'],

@@ -24,7 +24,10 @@ describe('PolicyEngine', () => {
 
   test('shadow policies report would-keep decisions without changing the decision', () => {
     const engine = engineWith();
-    const trace = testTrace({ spans: [{ startMs: 0, endMs: 300, attrs: { 'http.route': '/web/home' } }], resources: [{ 'service.name': 'cart' }] });
+    const trace = testTrace({
+      spans: [{ startMs: 0, endMs: 300, attrs: { 'http.route': '/web/home' } }],
+      resources: [{ 'service.name': 'cart' }],
+    });
     expect(engine.evaluate(trace)).toMatchObject({ sampled: false, policy: '', matched: [] });
     expect(engine.evaluateShadow(trace)).toMatchObject({ sampled: true, policy: 'slow', matched: ['slow'] });
     expect(engineWith().evaluateShadow(trace)).toMatchObject({ sampled: true, matched: ['slow'] });
@@ -48,7 +51,10 @@ describe('PolicyEngine', () => {
   test('a reader with getMany reads all keys of both sets in one pass per span and resource', () => {
     const reader = new BatchingProtobufAttributeReader();
     const engine = engineWith(reader);
-    const trace = testTrace({ spans: [{ attrs: { 'http.route': '/api/x', vip: true } }, {}, {}], resources: [{ 'service.name': 'checkout' }, {}] });
+    const trace = testTrace({
+      spans: [{ attrs: { 'http.route': '/api/x', vip: true } }, {}, {}],
+      resources: [{ 'service.name': 'checkout' }, {}],
+    });
     expect(engine.evaluate(trace)).toMatchObject({ sampled: true, policy: 'checkout', matched: ['checkout', 'by-route'] });
     expect(engine.evaluateShadow(trace)).toMatchObject({ sampled: true, matched: ['api-only', 'vip'] });
     expect([reader.manyReads, reader.reads]).toEqual([5, 0]);
@@ -73,7 +79,11 @@ describe('PolicyEngine', () => {
       spanCount: 2,
       decidedAtUnixMs: 1_700_000_000_123n,
     });
-    expect(engine.toSamplingDecision(dropped, engine.evaluate(dropped), 5n)).toMatchObject({ sampled: false, policy: '', adjustedCount: 0 });
+    expect(engine.toSamplingDecision(dropped, engine.evaluate(dropped), 5n)).toMatchObject({
+      sampled: false,
+      policy: '',
+      adjustedCount: 0,
+    });
   });
 
   test('an engine needs at least one policy', () => {

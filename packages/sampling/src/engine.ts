@@ -93,7 +93,11 @@ export class PolicyEngine {
   }
 
   /** The model's SamplingDecision record for a decided trace. */
-  toSamplingDecision(trace: Pick<TraceView, 'traceId' | 'spanCount'>, decision: EngineDecision, decidedAtUnixMs: number | bigint): SamplingDecision {
+  toSamplingDecision(
+    trace: Pick<TraceView, 'traceId' | 'spanCount'>,
+    decision: EngineDecision,
+    decidedAtUnixMs: number | bigint,
+  ): SamplingDecision {
     return {
       traceId: trace.traceId,
       sampled: decision.sampled,

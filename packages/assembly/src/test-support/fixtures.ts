@@ -127,15 +127,10 @@ export function randomTrace(r: () => number, options: { spans: number; rootless?
  * order, each batch with its own (shuffled) resource/scope lists and fresh span objects, and
  * whole or partial batches delivered again with probability `duplicateRate`.
  */
-export function randomDeliveries(
-  r: () => number,
-  traceN: number,
-  spans: LogicalSpan[],
-  duplicateRate: number,
-): SpanBatch[] {
+export function randomDeliveries(r: () => number, traceN: number, spans: LogicalSpan[], duplicateRate: number): SpanBatch[] {
   const order = shuffle(r, [...spans]);
   const groups: LogicalSpan[][] = [];
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     const size = randInt(r, 1, Math.max(1, Math.min(8, order.length - i)));
     groups.push(order.slice(i, i + size));
     i += size;
@@ -151,7 +146,10 @@ export function randomDeliveries(
 }
 
 function toBatch(r: () => number, traceN: number, group: LogicalSpan[]): SpanBatch {
-  const resources = shuffle(r, [...new Set(group.map((s) => s.resource))]).map((res) => ({ ...res, attributes: Buffer.from(res.attributes) }));
+  const resources = shuffle(r, [...new Set(group.map((s) => s.resource))]).map((res) => ({
+    ...res,
+    attributes: Buffer.from(res.attributes),
+  }));
   const scopes = shuffle(r, [...new Set(group.map((s) => s.scope))]).map((sc) => ({ ...sc }));
   const spans = group.map((s) =>
     span({

@@ -63,7 +63,10 @@ export function locateSettings(
   if (tailKeys.length > 0) {
     const others = Object.keys(doc).filter((k) => !isTailSamplingKey(k));
     if (others.length > 0) {
-      issues.push({ field: others.join(', '), message: 'unexpected beside a tail_sampling block (paste the whole collector config or only the block)' });
+      issues.push({
+        field: others.join(', '),
+        message: 'unexpected beside a tail_sampling block (paste the whole collector config or only the block)',
+      });
       return undefined;
     }
     return pickProcessor(doc, '', processor, issues);
@@ -82,7 +85,8 @@ function pickProcessor(
   let chosen: string | undefined;
   if (wanted !== undefined) {
     chosen = names.includes(wanted) ? wanted : undefined;
-    if (!chosen) issues.push({ field: `${prefix}${wanted}`, message: `no such processor; tail_sampling processors: ${names.join(', ') || 'none'}` });
+    if (!chosen)
+      issues.push({ field: `${prefix}${wanted}`, message: `no such processor; tail_sampling processors: ${names.join(', ') || 'none'}` });
   } else if (names.length === 1) {
     chosen = names[0];
   } else {

@@ -47,14 +47,26 @@ describe('OpenTelemetry Collector config pasted unchanged', () => {
     expect(byName['drop-health-checks']).toEqual({
       type: 'drop',
       name: 'drop-health-checks',
-      policies: [{ type: 'string_attribute', name: 'health-routes', key: 'url.path', values: ['\\/healthz', '\\/readyz', '\\/metrics'], enabledRegexMatching: true, invertMatch: false }],
+      policies: [
+        {
+          type: 'string_attribute',
+          name: 'health-routes',
+          key: 'url.path',
+          values: ['\\/healthz', '\\/readyz', '\\/metrics'],
+          enabledRegexMatching: true,
+          invertMatch: false,
+        },
+      ],
     });
     expect(byName['medium-requests']).toEqual({ type: 'latency', name: 'medium-requests', thresholdMs: 500, upperThresholdMs: 2000 });
     expect(byName['server-errors']).toMatchObject({ key: 'http.response.status_code', minValue: 500, maxValue: 599, invertMatch: false });
     expect(byName['baseline']).toEqual({ type: 'probabilistic', name: 'baseline', samplingPercentage: 5, hashSalt: 'region-eu' });
     expect(byName['bytes-cap']).toEqual({ type: 'bytes_limiting', name: 'bytes-cap', bytesPerSecond: 1048576, burstCapacity: 4194304 });
     expect(byName['debug-tracestate']).toEqual({ type: 'trace_state', name: 'debug-tracestate', key: 'debug', values: ['1', 'true'] });
-    expect(byName['not-internal']).toMatchObject({ type: 'not', policy: { name: 'internal-only', type: 'string_attribute', values: ['internal'] } });
+    expect(byName['not-internal']).toMatchObject({
+      type: 'not',
+      policy: { name: 'internal-only', type: 'string_attribute', values: ['internal'] },
+    });
     expect(byName['budget']).toMatchObject({
       type: 'composite',
       maxTotalSpansPerSecond: 1000,
@@ -106,9 +118,13 @@ describe('OpenTelemetry Collector config pasted unchanged', () => {
 
   test('several tail_sampling processors: the processor option picks one', () => {
     const text = `processors:\n  tail_sampling/a:\n    policies: [{name: x, type: always_sample}]\n  tail_sampling/b:\n    policies: [{name: y, type: trace_flags}]\n`;
-    expect(issuesOf(text)).toEqual(['processors: several tail_sampling processors (tail_sampling/a, tail_sampling/b); choose one with the processor option']);
+    expect(issuesOf(text)).toEqual([
+      'processors: several tail_sampling processors (tail_sampling/a, tail_sampling/b); choose one with the processor option',
+    ]);
     expect(loadPolicyFile(text, { processor: 'tail_sampling/b' }).policies).toEqual([{ type: 'trace_flags', name: 'y' }]);
-    expect(issuesOf(text, { processor: 'tail_sampling/c' })).toEqual(['processors.tail_sampling/c: no such processor; tail_sampling processors: tail_sampling/a, tail_sampling/b']);
+    expect(issuesOf(text, { processor: 'tail_sampling/c' })).toEqual([
+      'processors.tail_sampling/c: no such processor; tail_sampling processors: tail_sampling/a, tail_sampling/b',
+    ]);
   });
 
   test('Go-style settings: durations, 100_000 integers, sample_on_first_match, maximum_trace_size_bytes', () => {
@@ -120,7 +136,13 @@ maximum_trace_size_bytes: 5_000_000
 sampling_strategy: trace-complete
 policies: [{name: r, type: rate_limiting, rate_limiting: {spans_per_second: 10_000}}]
 `);
-    expect(file).toMatchObject({ format: 'otel', decisionWaitMs: 90_000, decisionWaitAfterRootMs: 1_500, sampleOnFirstMatch: true, maxBytesPerTrace: 5_000_000 });
+    expect(file).toMatchObject({
+      format: 'otel',
+      decisionWaitMs: 90_000,
+      decisionWaitAfterRootMs: 1_500,
+      sampleOnFirstMatch: true,
+      maxBytesPerTrace: 5_000_000,
+    });
     expect(file.policies).toEqual([{ type: 'rate_limiting', name: 'r', spansPerSecond: 10_000 }]);
   });
 });
@@ -147,7 +169,10 @@ shadow_policies:
     const base = loadPolicyFile('policies: [{name: slow, type: latency, threshold_ms: 500}]\n').version;
     expect(loadPolicyFile('# slow traces\npolicies:\n  - type: latency\n    threshold_ms: 500\n    name: slow\n').version).toBe(base);
     expect(loadPolicyFile('policies: [{name: slow, type: latency, threshold_ms: 501}]\n').version).not.toBe(base);
-    expect(loadPolicyFile('policies: [{name: slow, type: latency, threshold_ms: 500}]\nshadow_policies: [{name: s, type: always_sample}]\n').version).not.toBe(base);
+    expect(
+      loadPolicyFile('policies: [{name: slow, type: latency, threshold_ms: 500}]\nshadow_policies: [{name: s, type: always_sample}]\n')
+        .version,
+    ).not.toBe(base);
     // an empty shadow list is the same as none
     const empty = loadPolicyFile('policies: [{name: slow, type: latency, threshold_ms: 500}]\nshadow_policies: []\n');
     expect([empty.version, empty.shadowPolicies]).toEqual([base, undefined]);
@@ -182,7 +207,9 @@ describe('validation messages name the policy, the field and the allowed values'
     {
       name: 'invalid regular expression',
       yaml: "policies: [{name: r, type: string_attribute, key: k, values: [ok, '(['], enabled_regex_matching: true}]",
-      issues: ['policies[0] "r" (string_attribute): values[1]: invalid regular expression: Invalid regular expression: /([/: Unterminated character class'],
+      issues: [
+        'policies[0] "r" (string_attribute): values[1]: invalid regular expression: Invalid regular expression: /([/: Unterminated character class',
+      ],
     },
     {
       name: 'a settings block of another type (OTel silently ignores it)',
@@ -203,12 +230,16 @@ policies:
     {
       name: 'nesting OTel does not allow',
       yaml: 'policies: [{name: a, type: and, policies: [{name: b, type: and, policies: [{name: c, type: always_sample}]}]}]',
-      issues: [`policies[0] "a" (and) > policies[0] "b" (and): type: "and" is not allowed at this level; allowed: always_sample, probabilistic, latency, status_code, string_attribute, numeric_attribute, boolean_attribute, span_count, trace_state, trace_flags, rate_limiting, bytes_limiting`],
+      issues: [
+        `policies[0] "a" (and) > policies[0] "b" (and): type: "and" is not allowed at this level; allowed: always_sample, probabilistic, latency, status_code, string_attribute, numeric_attribute, boolean_attribute, span_count, trace_state, trace_flags, rate_limiting, bytes_limiting`,
+      ],
     },
     {
       name: 'ottl_condition is not supported',
       yaml: 'policies: [{name: o, type: ottl_condition, ottl_condition: {span: ["true"]}}]',
-      issues: ['policies[0] "o" (ottl_condition): type: ottl_condition is not supported by Tailstream (no OTTL engine); use the attribute, status_code or latency policies'],
+      issues: [
+        'policies[0] "o" (ottl_condition): type: ottl_condition is not supported by Tailstream (no OTTL engine); use the attribute, status_code or latency policies',
+      ],
     },
     {
       name: 'names: required, unique',
@@ -235,7 +266,10 @@ policies:
     {
       name: 'numeric bounds',
       yaml: 'policies: [{name: n, type: numeric_attribute, key: k}, {name: m, type: numeric_attribute, key: k, min_value: 9, max_value: 1}]',
-      issues: ['policies[0] "n" (numeric_attribute): set min_value, max_value or both', 'policies[1] "m" (numeric_attribute): max_value: must be >= min_value'],
+      issues: [
+        'policies[0] "n" (numeric_attribute): set min_value, max_value or both',
+        'policies[1] "m" (numeric_attribute): max_value: must be >= min_value',
+      ],
     },
     {
       name: 'percentage range',

@@ -42,7 +42,10 @@ const duration =
   (value, out, issues, field) => {
     const ms = typeof value === 'string' ? parseGoDuration(value) : undefined;
     if (ms === undefined || (ms === 0 && !allowZero)) {
-      issues.push({ field, message: `must be a ${allowZero ? '' : 'positive '}duration such as 30s, 1m30s or 500ms (got ${JSON.stringify(value)})` });
+      issues.push({
+        field,
+        message: `must be a ${allowZero ? '' : 'positive '}duration such as 30s, 1m30s or 500ms (got ${JSON.stringify(value)})`,
+      });
     } else set(out, ms);
   };
 
@@ -133,6 +136,10 @@ export function loadPolicyFile(text: string, options: LoadPolicyFileOptions = {}
   issues.push(...parser.issues);
   if (issues.length > 0) throw new PolicyFileError(issues, format);
 
-  out.version = policyVersion({ policies: out.policies, shadowPolicies: out.shadowPolicies, sampleOnFirstMatch: out.sampleOnFirstMatch ?? false });
+  out.version = policyVersion({
+    policies: out.policies,
+    shadowPolicies: out.shadowPolicies,
+    sampleOnFirstMatch: out.sampleOnFirstMatch ?? false,
+  });
   return out;
 }

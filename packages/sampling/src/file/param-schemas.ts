@@ -39,7 +39,11 @@ export const LEAF_PARAM_SCHEMAS = {
       sampling_percentage: z.preprocess(intLike, z.number().min(0).max(100)),
       hash_salt: z.string().optional(),
     })
-    .transform((p) => ({ type: 'probabilistic' as const, samplingPercentage: p.sampling_percentage, ...(p.hash_salt ? { hashSalt: p.hash_salt } : {}) })),
+    .transform((p) => ({
+      type: 'probabilistic' as const,
+      samplingPercentage: p.sampling_percentage,
+      ...(p.hash_salt ? { hashSalt: p.hash_salt } : {}),
+    })),
   latency: z
     .strictObject({ threshold_ms: nonNegativeInt(), upper_threshold_ms: nonNegativeInt().optional() })
     .refine((p) => !p.upper_threshold_ms || p.upper_threshold_ms > p.threshold_ms, {
@@ -65,7 +69,8 @@ export const LEAF_PARAM_SCHEMAS = {
     .superRefine((p, ctx) => {
       if (!p.enabled_regex_matching) return;
       const result = regexList.safeParse(p.values);
-      for (const issue of result.error?.issues ?? []) ctx.addIssue({ code: 'custom', path: ['values', ...issue.path], message: issue.message });
+      for (const issue of result.error?.issues ?? [])
+        ctx.addIssue({ code: 'custom', path: ['values', ...issue.path], message: issue.message });
     })
     .transform((p) => ({
       type: 'string_attribute' as const,
@@ -93,7 +98,10 @@ export const LEAF_PARAM_SCHEMAS = {
     .transform((p) => ({ type: 'boolean_attribute' as const, key: p.key, value: p.value, invertMatch: p.invert_match })),
   span_count: z
     .strictObject({ min_spans: nonNegativeInt(), max_spans: nonNegativeInt().optional() })
-    .refine((p) => !p.max_spans || p.max_spans >= p.min_spans, { path: ['max_spans'], message: 'must be >= min_spans (or 0 / absent for no upper bound)' })
+    .refine((p) => !p.max_spans || p.max_spans >= p.min_spans, {
+      path: ['max_spans'],
+      message: 'must be >= min_spans (or 0 / absent for no upper bound)',
+    })
     .transform((p) => ({ type: 'span_count' as const, minSpans: p.min_spans, ...(p.max_spans ? { maxSpans: p.max_spans } : {}) })),
   trace_state: z
     .strictObject({ key: key(), values: z.array(z.string()).min(1, 'must list at least one value') })
@@ -102,13 +110,11 @@ export const LEAF_PARAM_SCHEMAS = {
   rate_limiting: z
     .strictObject({ spans_per_second: positiveInt() })
     .transform((p) => ({ type: 'rate_limiting' as const, spansPerSecond: p.spans_per_second })),
-  bytes_limiting: z
-    .strictObject({ bytes_per_second: positiveInt(), burst_capacity: positiveInt().optional() })
-    .transform((p) => ({
-      type: 'bytes_limiting' as const,
-      bytesPerSecond: p.bytes_per_second,
-      ...(p.burst_capacity !== undefined ? { burstCapacity: p.burst_capacity } : {}),
-    })),
+  bytes_limiting: z.strictObject({ bytes_per_second: positiveInt(), burst_capacity: positiveInt().optional() }).transform((p) => ({
+    type: 'bytes_limiting' as const,
+    bytesPerSecond: p.bytes_per_second,
+    ...(p.burst_capacity !== undefined ? { burstCapacity: p.burst_capacity } : {}),
+  })),
 } satisfies Record<LeafPolicyConfig['type'], z.ZodType<Omit<LeafPolicyConfig, 'name'>>>;
 
 /** A required list of sub-policies under the given field name (validated one by one later). */

@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import {
   LEAF_POLICY_TYPES,
   POLICY_TYPES,
-  type AndConfig,
   type CompositeConfig,
   type CompositeSubPolicyConfig,
   type LeafPolicyConfig,
@@ -58,7 +57,10 @@ export class PolicyParser {
     });
     // names of invalid policies count too: a duplicate is reported even next to other errors
     const names = raw.map((entry: unknown) => (isMapping(entry) && typeof entry['name'] === 'string' ? entry['name'] : undefined));
-    this.requireUniqueNames(names.filter((n): n is string => n !== undefined && n !== '').map((name) => ({ name })), field);
+    this.requireUniqueNames(
+      names.filter((n): n is string => n !== undefined && n !== '').map((name) => ({ name })),
+      field,
+    );
     return out;
   }
 
@@ -131,14 +133,19 @@ export class PolicyParser {
     const subKey = SUB_KEYS[this.format].composite;
     const parsed = this.check(compositeParams(subKey), params, label, prefix);
     if (!parsed) return undefined;
-    const subs = this.parseSubs(parsed[subKey] as unknown[], label, prefix, subKey, LEAF_AND_AND, true) as CompositeSubPolicyConfig[] | undefined;
+    const subs = this.parseSubs(parsed[subKey] as unknown[], label, prefix, subKey, LEAF_AND_AND, true) as
+      CompositeSubPolicyConfig[] | undefined;
     if (!subs) return undefined;
     const names = new Set(subs.map((s) => s.name));
     let ok = this.requireUniqueNames(subs, join(prefix, subKey), label);
     const order = parsed.policy_order;
     order.forEach((entry, i) => {
       if (!names.has(entry)) {
-        this.issues.push({ policy: label, field: join(prefix, `policy_order[${i}]`), message: `"${entry}" is not a sub-policy; sub-policies: ${[...names].join(', ')}` });
+        this.issues.push({
+          policy: label,
+          field: join(prefix, `policy_order[${i}]`),
+          message: `"${entry}" is not a sub-policy; sub-policies: ${[...names].join(', ')}`,
+        });
         ok = false;
       }
     });
@@ -155,7 +162,11 @@ export class PolicyParser {
       if (allocation.percent > 0) percentSum += allocation.percent;
     });
     if (percentSum > 100) {
-      this.issues.push({ policy: label, field: join(prefix, 'rate_allocation'), message: `percentages add up to ${percentSum}, more than 100` });
+      this.issues.push({
+        policy: label,
+        field: join(prefix, 'rate_allocation'),
+        message: `percentages add up to ${percentSum}, more than 100`,
+      });
       ok = false;
     }
     if (!ok) return undefined;
@@ -259,5 +270,3 @@ function allowedFields(schema: z.ZodType): string[] {
   }
   return [];
 }
-
-export type { AndConfig };

@@ -34,7 +34,15 @@ describe('rate_limiting (spans per second, burst 2×, data time)', () => {
   test('keeps traces while span tokens last, refilling with the traces’ own time', () => {
     // bucket 20: 8 + 8 fit, then 8 does not (4 left); 0.5 s later +5 → 9: 8 fits, 2 does not;
     // 2.5 s later the bucket is full again (capped at 20): 20 fits, then nothing is left
-    const traces = [traceAt(1000, 8), traceAt(1000, 8), traceAt(1000, 8), traceAt(1500, 8), traceAt(1500, 2), traceAt(4000, 20), traceAt(4000, 1)];
+    const traces = [
+      traceAt(1000, 8),
+      traceAt(1000, 8),
+      traceAt(1000, 8),
+      traceAt(1500, 8),
+      traceAt(1500, 2),
+      traceAt(4000, 20),
+      traceAt(4000, 1),
+    ];
     expect(run(policy, traces)).toBe('KK.K.K.');
   });
 
@@ -57,7 +65,13 @@ describe('bytes_limiting (bytes per second, burst capacity)', () => {
   test('consumes the trace size estimate; a trace larger than the burst never passes', () => {
     const policy: PolicyConfig[] = [{ type: 'bytes_limiting', name: 'bl', bytesPerSecond: 1000, burstCapacity: 1500 }];
     // 1500 − 1000 = 500 left; 600 does not fit; +250 after 0.25 s → 750: fits; 1600 > burst; later full: 1000 fits
-    const traces = [traceAt(10_000, 1, 1000), traceAt(10_000, 1, 600), traceAt(10_250, 1, 600), traceAt(11_000, 1, 1600), traceAt(12_000, 1, 1000)];
+    const traces = [
+      traceAt(10_000, 1, 1000),
+      traceAt(10_000, 1, 600),
+      traceAt(10_250, 1, 600),
+      traceAt(11_000, 1, 1600),
+      traceAt(12_000, 1, 1000),
+    ];
     expect(run(policy, traces)).toBe('K.K.K');
   });
 
@@ -90,7 +104,16 @@ describe('composite (policy order, rate allocation, max total per second)', () =
     // vip: allocation 6/s; "rest" has no allocation: only the total (10/s) bounds it. Second 10:
     // vip 4 ok; vip +3 > 6 no; rest 5 ok (total 9); rest +2: total 11 no; vip +1: vip 5, total 10 ok.
     // Second 11 (counters restart): vip 6 ok; rest 4 ok (total 10); rest +1: total 11 no.
-    const traces = [vip(10_000, 4), vip(10_000, 3), std(10_000, 5), std(10_100, 2), vip(10_999, 1), vip(11_000, 6), std(11_000, 4), std(11_500, 1)];
+    const traces = [
+      vip(10_000, 4),
+      vip(10_000, 3),
+      std(10_000, 5),
+      std(10_100, 2),
+      vip(10_999, 1),
+      vip(11_000, 6),
+      std(11_000, 4),
+      std(11_500, 1),
+    ];
     expect(run(composite(), traces)).toBe('K.K.KKK.');
   });
 
@@ -103,7 +126,10 @@ describe('composite (policy order, rate allocation, max total per second)', () =
     expect(run(composite(), traces)).toBe(run(composite(), traces));
     const engine = new PolicyEngine({
       policies: composite({
-        policies: [{ type: 'probabilistic', name: 'rest', samplingPercentage: 100 }, { type: 'always_sample', name: 'vip' }],
+        policies: [
+          { type: 'probabilistic', name: 'rest', samplingPercentage: 100 },
+          { type: 'always_sample', name: 'vip' },
+        ],
       }),
       version: 'v',
       reader,
