@@ -20,6 +20,8 @@ export const DECISION_REASONS: readonly DecisionReason[] = ['wait', 'root_quiet'
  * batches; each span's `resourceIndex` / `scopeIndex` points into THESE arrays (the buffer
  * rewrote them on arrival), so `{traceId, resources, scopes, spans}` is a valid SpanBatch
  * (see toSpanBatch). Structurally this satisfies `TraceView` of @tailstream/sampling.
+ * Resource and scope records (and interned span fields) may be shared with other traces of the
+ * same buffer: treat everything here as immutable.
  */
 export interface DecidedTrace {
   /** 16 bytes. */
