@@ -2,7 +2,14 @@ import type { ResourceRecord, ScopeRecord } from '@tailstream/model';
 import { encodeKeyValueList, type KeyValue } from '@tailstream/otlp';
 import { LANGUAGE_PROFILES, type ScopeCategory } from './instrumentation';
 import type { Random } from './random';
-import { validateTopology, type OperationSpec, type ServiceKind, type ServiceLanguage, type ServiceSpec, type TopologySpec } from './topology';
+import {
+  validateTopology,
+  type OperationSpec,
+  type ServiceKind,
+  type ServiceLanguage,
+  type ServiceSpec,
+  type TopologySpec,
+} from './topology';
 import { intAttr, strAttr } from './values';
 
 /** OTel semantic-conventions schema the generated telemetry claims to follow. */
@@ -75,7 +82,14 @@ export function compileTopology(spec: TopologySpec, rng: Random, environment: st
       compiled.calls = (op.calls ?? []).map((c) => {
         const [min, max] = c.repeat === undefined ? [1, 1] : typeof c.repeat === 'number' ? [c.repeat, c.repeat] : c.repeat;
         const service = c.service ?? s.name;
-        return { target: opOf(service, c.operation), local: service === s.name, probability: c.probability ?? 1, min, max, parallel: c.parallel ?? false };
+        return {
+          target: opOf(service, c.operation),
+          local: service === s.name,
+          probability: c.probability ?? 1,
+          min,
+          max,
+          parallel: c.parallel ?? false,
+        };
       });
       compiled.consumers = (op.consumers ?? []).map((c) => opOf(c.service, c.operation));
     }
@@ -92,7 +106,9 @@ function compileService(spec: ServiceSpec, rng: Random, environment: string): Co
   const instances: ServiceInstance[] = [];
   for (let i = 0; i < (spec.instances ?? 2); i++) {
     const podSuffix = `${rng.uint32().toString(36).slice(0, 5).padEnd(5, 'x')}`;
-    const hostName = instrumented ? `${spec.name}-${rng.uint32().toString(16).slice(0, 6).padEnd(6, '0')}-${podSuffix}` : `${spec.name}-${i}`;
+    const hostName = instrumented
+      ? `${spec.name}-${rng.uint32().toString(16).slice(0, 6).padEnd(6, '0')}-${podSuffix}`
+      : `${spec.name}-${i}`;
     const address = `10.${(rng.uint32() & 0x0f) + 16}.${rng.uint32() & 0xff}.${(rng.uint32() % 250) + 2}`;
     const instanceId = uuidLike(rng);
     const attrs: KeyValue[] = [
@@ -121,7 +137,13 @@ function compileService(spec: ServiceSpec, rng: Random, environment: string): Co
       address,
     });
   }
-  const scope = (name: string, scopeVersion: string): ScopeRecord => ({ name, version: scopeVersion, attributes: EMPTY, droppedAttributesCount: 0, schemaUrl: '' });
+  const scope = (name: string, scopeVersion: string): ScopeRecord => ({
+    name,
+    version: scopeVersion,
+    attributes: EMPTY,
+    droppedAttributesCount: 0,
+    schemaUrl: '',
+  });
   const scopes = {
     'http-server': scope(profile.scopes['http-server'], profile.scopeVersion),
     'http-client': scope(profile.scopes['http-client'], profile.scopeVersion),
@@ -136,7 +158,8 @@ function compileService(spec: ServiceSpec, rng: Random, environment: string): Co
     kind: spec.kind,
     language,
     port: spec.port ?? DEFAULT_PORTS[spec.kind],
-    system: spec.system ?? (spec.kind === 'database' ? 'postgresql' : spec.kind === 'cache' ? 'redis' : spec.kind === 'queue' ? 'kafka' : ''),
+    system:
+      spec.system ?? (spec.kind === 'database' ? 'postgresql' : spec.kind === 'cache' ? 'redis' : spec.kind === 'queue' ? 'kafka' : ''),
     namespace: spec.namespace ?? '',
     instances,
     scopes,

@@ -27,14 +27,40 @@ export function defaultTopology(): TopologySpec {
         version: '2.4.1',
         instances: 3,
         operations: [
-          { name: 'GET /', latencyMs: { median: 0.6 }, calls: [{ ...auth, probability: 0.5 }, { service: 'web-frontend', operation: 'GET /' }] },
-          { name: 'GET /products/{id}', latencyMs: { median: 0.6 }, calls: [{ ...auth, probability: 0.5 }, { service: 'web-frontend', operation: 'GET /products/{id}' }] },
-          { name: 'POST /cart/items', latencyMs: { median: 0.7 }, calls: [auth, { service: 'web-frontend', operation: 'POST /cart/items' }] },
+          {
+            name: 'GET /',
+            latencyMs: { median: 0.6 },
+            calls: [
+              { ...auth, probability: 0.5 },
+              { service: 'web-frontend', operation: 'GET /' },
+            ],
+          },
+          {
+            name: 'GET /products/{id}',
+            latencyMs: { median: 0.6 },
+            calls: [
+              { ...auth, probability: 0.5 },
+              { service: 'web-frontend', operation: 'GET /products/{id}' },
+            ],
+          },
+          {
+            name: 'POST /cart/items',
+            latencyMs: { median: 0.7 },
+            calls: [auth, { service: 'web-frontend', operation: 'POST /cart/items' }],
+          },
           { name: 'POST /checkout', latencyMs: { median: 0.8 }, calls: [auth, { service: 'web-frontend', operation: 'POST /checkout' }] },
           { name: 'GET /m/feed', latencyMs: { median: 0.6 }, calls: [auth, { service: 'mobile-bff', operation: 'GET /feed' }] },
-          { name: 'GET /m/orders/{id}', latencyMs: { median: 0.6 }, calls: [auth, { service: 'mobile-bff', operation: 'GET /orders/{id}' }] },
+          {
+            name: 'GET /m/orders/{id}',
+            latencyMs: { median: 0.6 },
+            calls: [auth, { service: 'mobile-bff', operation: 'GET /orders/{id}' }],
+          },
           { name: 'GET /healthz', latencyMs: { median: 0.1, sigma: 0.2 }, errorWeight: 0 },
-          { name: 'POST /admin/catalog/import', latencyMs: { median: 1 }, calls: [auth, { service: 'catalog', operation: 'catalog.v1.CatalogService/ImportProducts' }] },
+          {
+            name: 'POST /admin/catalog/import',
+            latencyMs: { median: 1 },
+            calls: [auth, { service: 'catalog', operation: 'catalog.v1.CatalogService/ImportProducts' }],
+          },
         ],
       },
       {
@@ -69,12 +95,19 @@ export function defaultTopology(): TopologySpec {
           {
             name: 'POST /cart/items',
             latencyMs: { median: 2 },
-            calls: [{ service: 'redis', operation: 'GET' }, { service: 'cart', operation: 'POST /carts/{id}/items' }],
+            calls: [
+              { service: 'redis', operation: 'GET' },
+              { service: 'cart', operation: 'POST /carts/{id}/items' },
+            ],
           },
           {
             name: 'POST /checkout',
             latencyMs: { median: 2 },
-            calls: [{ service: 'redis', operation: 'GET' }, { service: 'checkout', operation: 'POST /checkouts' }, { operation: 'render page' }],
+            calls: [
+              { service: 'redis', operation: 'GET' },
+              { service: 'checkout', operation: 'POST /checkouts' },
+              { operation: 'render page' },
+            ],
           },
           { name: 'render page', latencyMs: { median: 4, sigma: 0.6 } },
         ],
@@ -108,7 +141,10 @@ export function defaultTopology(): TopologySpec {
           {
             name: 'auth.v1.AuthService/VerifyToken',
             latencyMs: { median: 0.4 },
-            calls: [{ service: 'redis', operation: 'GET' }, { service: 'postgres', operation: 'SELECT users', probability: 0.2 }],
+            calls: [
+              { service: 'redis', operation: 'GET' },
+              { service: 'postgres', operation: 'SELECT users', probability: 0.2 },
+            ],
           },
         ],
       },
@@ -122,12 +158,18 @@ export function defaultTopology(): TopologySpec {
           {
             name: 'catalog.v1.CatalogService/GetProduct',
             latencyMs: { median: 0.8 },
-            calls: [{ service: 'redis', operation: 'GET' }, { service: 'postgres', operation: 'SELECT products', probability: 0.3 }],
+            calls: [
+              { service: 'redis', operation: 'GET' },
+              { service: 'postgres', operation: 'SELECT products', probability: 0.3 },
+            ],
           },
           {
             name: 'catalog.v1.CatalogService/ListFeatured',
             latencyMs: { median: 1.5 },
-            calls: [{ service: 'postgres', operation: 'SELECT products' }, { operation: 'enrich product', repeat: [4, 16] }],
+            calls: [
+              { service: 'postgres', operation: 'SELECT products' },
+              { operation: 'enrich product', repeat: [4, 16] },
+            ],
           },
           {
             name: 'catalog.v1.CatalogService/ListRecommendations',
@@ -165,7 +207,10 @@ export function defaultTopology(): TopologySpec {
           {
             name: 'GET /carts/{id}',
             latencyMs: { median: 1.2 },
-            calls: [{ service: 'redis', operation: 'HGETALL' }, { service: 'postgres', operation: 'SELECT cart_items', probability: 0.3 }],
+            calls: [
+              { service: 'redis', operation: 'HGETALL' },
+              { service: 'postgres', operation: 'SELECT cart_items', probability: 0.3 },
+            ],
           },
           {
             name: 'POST /carts/{id}/items',
@@ -202,7 +247,10 @@ export function defaultTopology(): TopologySpec {
           {
             name: 'GET /orders/{id}',
             latencyMs: { median: 1 },
-            calls: [{ service: 'postgres', operation: 'SELECT orders' }, { service: 'postgres', operation: 'SELECT order_items', repeat: [1, 8] }],
+            calls: [
+              { service: 'postgres', operation: 'SELECT orders' },
+              { service: 'postgres', operation: 'SELECT order_items', repeat: [1, 8] },
+            ],
           },
         ],
       },
@@ -232,10 +280,22 @@ export function defaultTopology(): TopologySpec {
           {
             name: 'inventory.v1.InventoryService/GetStock',
             latencyMs: { median: 0.5 },
-            calls: [{ service: 'redis', operation: 'GET' }, { service: 'postgres', operation: 'SELECT stock', probability: 0.4 }],
+            calls: [
+              { service: 'redis', operation: 'GET' },
+              { service: 'postgres', operation: 'SELECT stock', probability: 0.4 },
+            ],
           },
-          { name: 'inventory.v1.InventoryService/ReserveStock', latencyMs: { median: 0.7 }, errorWeight: 2, calls: [{ service: 'postgres', operation: 'UPDATE stock' }] },
-          { name: 'inventory.v1.InventoryService/SetStock', latencyMs: { median: 0.4 }, calls: [{ service: 'postgres', operation: 'UPDATE stock' }] },
+          {
+            name: 'inventory.v1.InventoryService/ReserveStock',
+            latencyMs: { median: 0.7 },
+            errorWeight: 2,
+            calls: [{ service: 'postgres', operation: 'UPDATE stock' }],
+          },
+          {
+            name: 'inventory.v1.InventoryService/SetStock',
+            latencyMs: { median: 0.4 },
+            calls: [{ service: 'postgres', operation: 'UPDATE stock' }],
+          },
         ],
       },
       {
@@ -261,18 +321,55 @@ export function defaultTopology(): TopologySpec {
         instances: 1,
         operations: [
           { name: 'SELECT users', query: 'SELECT id, email, roles FROM users WHERE id = $1', latencyMs: { median: 0.9 } },
-          { name: 'SELECT products', query: 'SELECT id, name, price, image_url FROM products WHERE id = ANY($1)', latencyMs: { median: 1.6, sigma: 0.7 } },
-          { name: 'INSERT products', query: 'INSERT INTO products (id, name, price) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = $2, price = $3', latencyMs: { median: 1.2 } },
+          {
+            name: 'SELECT products',
+            query: 'SELECT id, name, price, image_url FROM products WHERE id = ANY($1)',
+            latencyMs: { median: 1.6, sigma: 0.7 },
+          },
+          {
+            name: 'INSERT products',
+            query: 'INSERT INTO products (id, name, price) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = $2, price = $3',
+            latencyMs: { median: 1.2 },
+          },
           { name: 'SELECT stock', query: 'SELECT quantity FROM stock WHERE product_id = $1', latencyMs: { median: 0.8 } },
-          { name: 'UPDATE stock', query: 'UPDATE stock SET quantity = quantity - $2 WHERE product_id = $1 AND quantity >= $2', latencyMs: { median: 1.1, sigma: 0.8 }, errorWeight: 2 },
-          { name: 'SELECT cart_items', query: 'SELECT product_id, quantity FROM cart_items WHERE cart_id = $1', latencyMs: { median: 0.9 } },
-          { name: 'INSERT cart_items', query: 'INSERT INTO cart_items (cart_id, product_id, quantity) VALUES ($1, $2, $3)', latencyMs: { median: 1.3 } },
+          {
+            name: 'UPDATE stock',
+            query: 'UPDATE stock SET quantity = quantity - $2 WHERE product_id = $1 AND quantity >= $2',
+            latencyMs: { median: 1.1, sigma: 0.8 },
+            errorWeight: 2,
+          },
+          {
+            name: 'SELECT cart_items',
+            query: 'SELECT product_id, quantity FROM cart_items WHERE cart_id = $1',
+            latencyMs: { median: 0.9 },
+          },
+          {
+            name: 'INSERT cart_items',
+            query: 'INSERT INTO cart_items (cart_id, product_id, quantity) VALUES ($1, $2, $3)',
+            latencyMs: { median: 1.3 },
+          },
           { name: 'INSERT orders', query: 'INSERT INTO orders (id, user_id, total) VALUES ($1, $2, $3)', latencyMs: { median: 1.8 } },
-          { name: 'INSERT order_items', query: 'INSERT INTO order_items (order_id, product_id, quantity, price) VALUES ($1, $2, $3, $4)', latencyMs: { median: 1.2 } },
+          {
+            name: 'INSERT order_items',
+            query: 'INSERT INTO order_items (order_id, product_id, quantity, price) VALUES ($1, $2, $3, $4)',
+            latencyMs: { median: 1.2 },
+          },
           { name: 'SELECT orders', query: 'SELECT id, status, total, created_at FROM orders WHERE id = $1', latencyMs: { median: 1 } },
-          { name: 'SELECT order_items', query: 'SELECT product_id, quantity, price FROM order_items WHERE order_id = $1', latencyMs: { median: 0.9 } },
-          { name: 'INSERT payments', query: 'INSERT INTO payments (id, order_id, amount, provider_ref) VALUES ($1, $2, $3, $4)', latencyMs: { median: 1.5 } },
-          { name: 'INSERT shipments', query: 'INSERT INTO shipments (order_id, carrier, label_url) VALUES ($1, $2, $3)', latencyMs: { median: 1.4 } },
+          {
+            name: 'SELECT order_items',
+            query: 'SELECT product_id, quantity, price FROM order_items WHERE order_id = $1',
+            latencyMs: { median: 0.9 },
+          },
+          {
+            name: 'INSERT payments',
+            query: 'INSERT INTO payments (id, order_id, amount, provider_ref) VALUES ($1, $2, $3, $4)',
+            latencyMs: { median: 1.5 },
+          },
+          {
+            name: 'INSERT shipments',
+            query: 'INSERT INTO shipments (order_id, carrier, label_url) VALUES ($1, $2, $3)',
+            latencyMs: { median: 1.4 },
+          },
         ],
       },
       {

@@ -21,7 +21,8 @@ function generate(options: LoadgenOptions): { requests: LoadRequest[]; generator
 function locate(requests: LoadRequest[]): Located[] {
   const out: Located[] = [];
   requests.forEach((r, request) => {
-    for (const batch of r.batches) for (const span of batch.spans) out.push({ request, traceId: toHex(batch.traceId), service: serviceOf(batch, span), span, batch });
+    for (const batch of r.batches)
+      for (const span of batch.spans) out.push({ request, traceId: toHex(batch.traceId), service: serviceOf(batch, span), span, batch });
   });
   return out;
 }
@@ -45,7 +46,8 @@ function allBatches(requests: LoadRequest[]): SpanBatch[] {
 }
 
 describe('determinism', () => {
-  const bytesOf = (seed: number): Buffer[] => generate({ seed, traces: 300, lateRate: 0.05, splitRate: 0.1 }).requests.map((r) => encodeOtlpProtobuf(r.batches));
+  const bytesOf = (seed: number): Buffer[] =>
+    generate({ seed, traces: 300, lateRate: 0.05, splitRate: 0.1 }).requests.map((r) => encodeOtlpProtobuf(r.batches));
 
   test('the same seed produces byte-identical OTLP requests and the same ground truth', () => {
     const a = bytesOf(42);
@@ -60,8 +62,14 @@ describe('determinism', () => {
     const a = Buffer.concat(bytesOf(42));
     const b = Buffer.concat(bytesOf(43));
     expect(a.equals(b)).toBe(false);
-    const idsA = new Set(generate({ seed: 42, traces: 50 }).generator.truth().traces!.map((t) => t.traceId));
-    const idsB = generate({ seed: 43, traces: 50 }).generator.truth().traces!.map((t) => t.traceId);
+    const idsA = new Set(
+      generate({ seed: 42, traces: 50 })
+        .generator.truth()
+        .traces!.map((t) => t.traceId),
+    );
+    const idsB = generate({ seed: 43, traces: 50 })
+      .generator.truth()
+      .traces!.map((t) => t.traceId);
     expect(idsB.some((id) => idsA.has(id))).toBe(false);
   });
 });
@@ -149,7 +157,10 @@ describe('default topology traffic', () => {
   });
 
   test('durations are long-tailed', () => {
-    const d = generator.truth().traces!.map((t) => t.durationMs).sort((a, b) => a - b);
+    const d = generator
+      .truth()
+      .traces!.map((t) => t.durationMs)
+      .sort((a, b) => a - b);
     const p50 = d[Math.floor(d.length * 0.5)]!;
     const p99 = d[Math.floor(d.length * 0.99)]!;
     expect(p50).toBeGreaterThan(1);
@@ -166,10 +177,12 @@ describe('default topology traffic', () => {
       const a = attrs(s.span.attributes);
       if (a.size < 10 || a.size > 20) problems.push(`${s.span.name}: ${a.size} attributes`);
       if (a.has('db.system')) need(s, a, ['db.query.text', 'db.statement', 'db.operation.name', 'server.address'], [SpanKind.Client]);
-      else if (a.has('http.route')) need(s, a, ['http.request.method', 'url.path', 'http.response.status_code', 'user_agent.original'], [SpanKind.Server]);
+      else if (a.has('http.route'))
+        need(s, a, ['http.request.method', 'url.path', 'http.response.status_code', 'user_agent.original'], [SpanKind.Server]);
       else if (a.has('url.full')) need(s, a, ['http.request.method', 'http.response.status_code', 'server.address'], [SpanKind.Client]);
       else if (a.has('rpc.system')) need(s, a, ['rpc.service', 'rpc.method', 'rpc.grpc.status_code'], [SpanKind.Client, SpanKind.Server]);
-      else if (a.has('messaging.system')) need(s, a, ['messaging.destination.name', 'messaging.operation.type'], [SpanKind.Producer, SpanKind.Consumer]);
+      else if (a.has('messaging.system'))
+        need(s, a, ['messaging.destination.name', 'messaging.operation.type'], [SpanKind.Producer, SpanKind.Consumer]);
       else need(s, a, ['code.function.name'], [SpanKind.Internal]);
     }
     expect(problems.slice(0, 10)).toEqual([]);
@@ -180,7 +193,14 @@ describe('default topology traffic', () => {
     for (const r of batch.resources) {
       const a = attrs(r.attributes);
       expect(a.get('service.name')).toEqual({ string: r.serviceName });
-      for (const k of ['service.version', 'deployment.environment.name', 'host.name', 'telemetry.sdk.name', 'telemetry.sdk.language', 'telemetry.sdk.version']) {
+      for (const k of [
+        'service.version',
+        'deployment.environment.name',
+        'host.name',
+        'telemetry.sdk.name',
+        'telemetry.sdk.language',
+        'telemetry.sdk.version',
+      ]) {
         expect(a.has(k)).toBe(true);
       }
     }
@@ -279,7 +299,8 @@ describe('error rate', () => {
     const { requests, generator } = generate({ seed: 3, traces: 1500, errorRate });
     const truth = generator.truth();
     const traceHasError = new Map<string, boolean>();
-    for (const s of locate(requests)) traceHasError.set(s.traceId, (traceHasError.get(s.traceId) ?? false) || s.span.statusCode === StatusCode.Error);
+    for (const s of locate(requests))
+      traceHasError.set(s.traceId, (traceHasError.get(s.traceId) ?? false) || s.span.statusCode === StatusCode.Error);
     const errorTraces = [...traceHasError.values()].filter(Boolean).length;
     expect(truth.totals.errorTraces).toBe(errorTraces);
     expect(truth.traces!.filter((t) => t.hasError).length).toBe(errorTraces);
@@ -389,6 +410,8 @@ describe('options', () => {
     ['errorRate above 1', { errorRate: 1.2 }],
     ['negative lateRate', { lateRate: -0.1 }],
     ['zero spansPerRequest', { spansPerRequest: 0 }],
+    ['fractional traces', { traces: 2.5 }],
+    ['slowFactor below 1', { slowFactor: [0.5, 2] }],
   ])('rejects %s', (_name, options) => {
     expect(() => new TrafficGenerator(options)).toThrow(RangeError);
   });

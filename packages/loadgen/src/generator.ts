@@ -108,12 +108,12 @@ export class TrafficGenerator implements Iterable<LoadRequest> {
     const root = new Random(seed);
     this.opts = {
       seed,
-      traces: options.traces ?? Number.POSITIVE_INFINITY,
+      traces: count(options.traces, 'traces'),
       spansPerRequest: positive(options.spansPerRequest ?? 512, 'spansPerRequest'),
       errorRate: fraction(options.errorRate ?? 0.03, 'errorRate'),
       errorPropagation: fraction(options.errorPropagation ?? 0.7, 'errorPropagation'),
       slowRate: fraction(options.slowRate ?? 0.01, 'slowRate'),
-      slowFactor: options.slowFactor ?? [8, 40],
+      slowFactor: factorRange(options.slowFactor ?? [8, 40]),
       linkRate: fraction(options.linkRate ?? 0.2, 'linkRate'),
       maxSpansPerTrace: positive(options.maxSpansPerTrace ?? 2000, 'maxSpansPerTrace'),
       lateRate: fraction(options.lateRate ?? 0.01, 'lateRate'),
@@ -159,10 +159,12 @@ export class TrafficGenerator implements Iterable<LoadRequest> {
   }
 
   [Symbol.iterator](): Iterator<LoadRequest> {
-    return { next: () => {
-      const value = this.nextRequest();
-      return value ? { value, done: false } : { value: undefined, done: true };
-    } };
+    return {
+      next: () => {
+        const value = this.nextRequest();
+        return value ? { value, done: false } : { value: undefined, done: true };
+      },
+    };
   }
 
   /** The next request, or undefined when the generator has finished. */
@@ -206,7 +208,8 @@ export class TrafficGenerator implements Iterable<LoadRequest> {
       if (onTime.length > 0) add(traceId, onTime);
       spanCount += spans.length;
     }
-    if (delayed.length > 0) this.ready.push({ batches: delayed.map((d) => this.batch(d.traceId, d.spans)), sendAfterMs: this.opts.lateDelayMs });
+    if (delayed.length > 0)
+      this.ready.push({ batches: delayed.map((d) => this.batch(d.traceId, d.spans)), sendAfterMs: this.opts.lateDelayMs });
     if (groups.size === 0) {
       const next = this.ready.shift();
       return next ? this.emit(next) : this.nextRequest();
@@ -250,6 +253,19 @@ export class TrafficGenerator implements Iterable<LoadRequest> {
 function fraction(value: number, name: string): number {
   if (!(value >= 0 && value <= 1)) throw new RangeError(`loadgen option ${name} must be in [0, 1], got ${value}`);
   return value;
+}
+
+function count(value: number | undefined, name: string): number {
+  if (value === undefined) return Number.POSITIVE_INFINITY;
+  if (!(Number.isInteger(value) && value >= 0)) throw new RangeError(`loadgen option ${name} must be an integer >= 0, got ${value}`);
+  return value;
+}
+
+function factorRange(range: [number, number]): [number, number] {
+  const [min, max] = range;
+  if (!(min >= 1 && max >= min))
+    throw new RangeError(`loadgen option slowFactor must be [min, max] with 1 <= min <= max, got [${min}, ${max}]`);
+  return range;
 }
 
 function positive(value: number, name: string): number {

@@ -116,7 +116,17 @@ export class GroundTruthRecorder {
     if (this.perTrace) {
       trace = this.traces.get(traceId);
       if (!trace) {
-        trace = { traceId, spanCount: 0, errorCount: 0, rootService: '', rootSpanName: '', start: -1n, end: -1n, services: new Set(), spanIds: [] };
+        trace = {
+          traceId,
+          spanCount: 0,
+          errorCount: 0,
+          rootService: '',
+          rootSpanName: '',
+          start: -1n,
+          end: -1n,
+          services: new Set(),
+          spanIds: [],
+        };
         this.traces.set(traceId, trace);
       }
     }
@@ -165,13 +175,20 @@ export class GroundTruthRecorder {
   /** The truth so far, as a JSON-ready object. */
   toJSON(): GroundTruth {
     const operations: OperationCount[] = [];
-    for (const byName of this.operations.values()) for (const slots of byName.values()) for (const op of slots) if (op) operations.push({ ...op });
+    for (const byName of this.operations.values())
+      for (const slots of byName.values()) for (const op of slots) if (op) operations.push({ ...op });
     operations.sort(compareOperations);
     const truth: GroundTruth = {
       format: GROUND_TRUTH_FORMAT,
       version: 1,
       seed: this.seed,
-      totals: { requests: this.requests, traces: this.traceCount, spans: this.spans, errorSpans: this.errorSpans, errorTraces: this.errorTraces.size },
+      totals: {
+        requests: this.requests,
+        traces: this.traceCount,
+        spans: this.spans,
+        errorSpans: this.errorSpans,
+        errorTraces: this.errorTraces.size,
+      },
       operations,
     };
     if (this.perTrace) {

@@ -11,13 +11,8 @@ export {
   type ServiceLanguage,
 } from './topology';
 export { defaultTopology } from './default-topology';
-export {
-  TrafficGenerator,
-  systemClock,
-  DEFAULT_START_TIME_UNIX_NANO,
-  type LoadRequest,
-  type LoadgenOptions,
-} from './generator';
+export { parseTopology, loadTopologyFile } from './topology-file';
+export { TrafficGenerator, systemClock, DEFAULT_START_TIME_UNIX_NANO, type LoadRequest, type LoadgenOptions } from './generator';
 export {
   GroundTruthRecorder,
   groundTruthFromBatches,
@@ -29,14 +24,7 @@ export {
   type OperationCount,
   type TraceTruth,
 } from './ground-truth';
-export {
-  encodeOtlpProtobuf,
-  encodeOtlpJson,
-  encodeOtlpBody,
-  otlpJsonObject,
-  OTLP_CONTENT_TYPES,
-  type OtlpBodyEncoding,
-} from './encoding';
+export { encodeOtlpProtobuf, encodeOtlpJson, encodeOtlpBody, otlpJsonObject, OTLP_CONTENT_TYPES, type OtlpBodyEncoding } from './encoding';
 export {
   writeRecordedTraces,
   writeRecordedRequests,

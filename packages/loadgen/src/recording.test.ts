@@ -70,13 +70,18 @@ describe('recorded traces', () => {
     const stats = await writeRecordedRequests(file, requests);
     expect(stats.lines).toBe(requests.length);
     const perLine: string[][] = [];
-    for await (const batches of readRecordedRequests(file)) perLine.push(batches.flatMap((b) => b.spans.map((s) => toHex(s.spanId))).sort());
+    for await (const batches of readRecordedRequests(file))
+      perLine.push(batches.flatMap((b) => b.spans.map((s) => toHex(s.spanId))).sort());
     expect(perLine).toEqual(requests.map((r) => r.batches.flatMap((b) => b.spans.map((s) => toHex(s.spanId))).sort()));
   });
 
   test.each([
     ['not JSON', 'hello', /not an OTLP\/JSON trace request/],
-    ['an invalid span', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '00', spanId: '01', name: 'x' }] }] }] }), /1 invalid span/],
+    [
+      'an invalid span',
+      JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '00', spanId: '01', name: 'x' }] }] }] }),
+      /1 invalid span/,
+    ],
   ])('a line with %s fails with its line number', async (_name, bad, expected) => {
     const file = path.join(dir, 'bad.ndjson');
     await fs.writeFile(file, `\n${bad}\n`);

@@ -24,7 +24,11 @@ export interface WriteRecordedTracesOptions {
 }
 
 /** Writes span batches to `file` (replacing it), grouped into requests of about `spansPerLine` spans. */
-export async function writeRecordedTraces(file: string, batches: Iterable<SpanBatch>, options: WriteRecordedTracesOptions = {}): Promise<RecordingStats> {
+export async function writeRecordedTraces(
+  file: string,
+  batches: Iterable<SpanBatch>,
+  options: WriteRecordedTracesOptions = {},
+): Promise<RecordingStats> {
   const spansPerLine = options.spansPerLine ?? 512;
   function* lines(): Generator<SpanBatch[]> {
     let line: SpanBatch[] = [];
@@ -86,7 +90,12 @@ export class RecordingError extends Error {
 }
 
 const NO_TIME_LIMIT = { nowNs: 0n, maxPastNs: 1n << 70n, maxFutureNs: 1n << 70n };
-const NO_LIMITS = { maxAttributesPerSpan: Infinity, maxEventsPerSpan: Infinity, maxLinksPerSpan: Infinity, maxAttributeValueLength: Infinity };
+const NO_LIMITS = {
+  maxAttributesPerSpan: Infinity,
+  maxEventsPerSpan: Infinity,
+  maxLinksPerSpan: Infinity,
+  maxAttributeValueLength: Infinity,
+};
 
 /**
  * Reads a recording, one request after another (streaming). Each yielded array holds the batches

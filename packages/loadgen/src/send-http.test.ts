@@ -91,7 +91,15 @@ describe('sendOtlpHttp', () => {
       expect(server.received.map((r) => r.contentType)).toEqual(list.map(() => 'application/x-protobuf'));
       expect(server.received.flatMap((r) => r.spanIds).sort()).toEqual(spanIdsOf(list).sort());
       const spans = spanIdsOf(list).length;
-      expect(result).toMatchObject({ requests: list.length, requestsAccepted: list.length, spans, spansAccepted: spans, spansRejected: 0, spansFailed: 0, retries: 0 });
+      expect(result).toMatchObject({
+        requests: list.length,
+        requestsAccepted: list.length,
+        spans,
+        spansAccepted: spans,
+        spansRejected: 0,
+        spansFailed: 0,
+        retries: 0,
+      });
       expect(result.statuses).toEqual({ '200': list.length });
       expect(list.length).toBeGreaterThan(10);
       expect(server.connections()).toBeLessThanOrEqual(3);
@@ -114,7 +122,9 @@ describe('sendOtlpHttp', () => {
   });
 
   test('503 with Retry-After is retried after the advertised delay, then accepted', async () => {
-    const server = await startServer((_req, attempt) => (attempt < 2 ? { status: 503, headers: { 'retry-after': '2' } } : ok(_req, attempt)));
+    const server = await startServer((_req, attempt) =>
+      attempt < 2 ? { status: 503, headers: { 'retry-after': '2' } } : ok(_req, attempt),
+    );
     const timer = fakeTimer();
     try {
       const list = requests(5, { spansPerRequest: 10_000 });
@@ -122,7 +132,13 @@ describe('sendOtlpHttp', () => {
       const result = await sendOtlpHttp({ url: server.url, source: list, timer });
       expect(server.attempts()).toBe(3);
       expect(timer.slept).toEqual([2000, 2000]);
-      expect(result).toMatchObject({ requests: 1, requestsAccepted: 1, retries: 2, spansAccepted: requestSpanCount(list[0]!), spansFailed: 0 });
+      expect(result).toMatchObject({
+        requests: 1,
+        requestsAccepted: 1,
+        retries: 2,
+        spansAccepted: requestSpanCount(list[0]!),
+        spansFailed: 0,
+      });
       expect(result.statuses).toEqual({ '503': 2, '200': 1 });
     } finally {
       await server.close();
@@ -137,7 +153,13 @@ describe('sendOtlpHttp', () => {
       const result = await sendOtlpHttp({ url: server.url, source: list, timer, maxRetries: 3, retryBackoffMs: 50 });
       expect(server.attempts()).toBe(4);
       expect(timer.slept).toEqual([50, 100, 200]); // exponential backoff without Retry-After
-      expect(result).toMatchObject({ requests: 1, requestsFailed: 1, spansFailed: requestSpanCount(list[0]!), spansAccepted: 0, retries: 3 });
+      expect(result).toMatchObject({
+        requests: 1,
+        requestsFailed: 1,
+        spansFailed: requestSpanCount(list[0]!),
+        spansAccepted: 0,
+        retries: 3,
+      });
       expect(result.lastError).toMatch(/HTTP 429 .*gave up after 4 attempt/);
     } finally {
       await server.close();
@@ -145,7 +167,9 @@ describe('sendOtlpHttp', () => {
   });
 
   test('Retry-After is capped by maxRetryDelayMs', async () => {
-    const server = await startServer((_req, attempt) => (attempt === 0 ? { status: 503, headers: { 'retry-after': '3600' } } : ok(_req, attempt)));
+    const server = await startServer((_req, attempt) =>
+      attempt === 0 ? { status: 503, headers: { 'retry-after': '3600' } } : ok(_req, attempt),
+    );
     const timer = fakeTimer();
     try {
       await sendOtlpHttp({ url: server.url, source: requests(2, { spansPerRequest: 10_000 }), timer, maxRetryDelayMs: 1500 });
@@ -228,7 +252,9 @@ describe('sendOtlpHttp', () => {
     const server = await startServer(ok);
     const timer = fakeTimer();
     try {
-      const list = [...new TrafficGenerator({ seed: 24, traces: 300, lateRate: 0.05, lateDelayMs: 5000, splitRate: 0, spansPerRequest: 200 })];
+      const list = [
+        ...new TrafficGenerator({ seed: 24, traces: 300, lateRate: 0.05, lateDelayMs: 5000, splitRate: 0, spansPerRequest: 200 }),
+      ];
       const delayed = list.filter((r) => r.sendAfterMs !== undefined);
       expect(delayed.length).toBeGreaterThan(1);
       await sendOtlpHttp({ url: server.url, source: list, timer, concurrency: 1 });

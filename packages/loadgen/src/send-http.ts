@@ -66,7 +66,9 @@ export async function sendOtlpHttp(options: SendOtlpHttpOptions): Promise<SendPr
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const limiter = options.ratePerSec !== undefined && !options.asFastAsPossible ? new RateLimiter(options.ratePerSec, timer) : undefined;
   const isHttps = url.protocol === 'https:';
-  const agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets: concurrency }) : new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = isHttps
+    ? new https.Agent({ keepAlive: true, maxSockets: concurrency })
+    : new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const pump = new RequestPump(options.source, options, timer);
   const counter = new ProgressCounter(timer.now());
   const baseHeaders: Record<string, string> = { ...options.headers, 'content-type': OTLP_CONTENT_TYPES[encoding] };

@@ -18,7 +18,14 @@ describe('produceOtlpToKafka', () => {
   test.each(['protobuf', 'json'] as const)('writes one keyless %s ExportTraceServiceRequest record per request', async (encoding) => {
     const requests = [...new TrafficGenerator({ seed: 31, traces: 120, spansPerRequest: 100 })];
     const producer = recordingProducer();
-    const result = await produceOtlpToKafka({ producer, topic: 'otlp_spans', source: requests, encoding, messagesPerSend: 4, concurrency: 1 });
+    const result = await produceOtlpToKafka({
+      producer,
+      topic: 'otlp_spans',
+      source: requests,
+      encoding,
+      messagesPerSend: 4,
+      concurrency: 1,
+    });
     const records = producer.sends.flatMap((s) => s.messages);
     expect(new Set(producer.sends.map((s) => s.topic))).toEqual(new Set(['otlp_spans']));
     expect(producer.sends.every((s) => s.messages.length <= 4)).toBe(true);
@@ -31,7 +38,12 @@ describe('produceOtlpToKafka', () => {
     });
     const sent = requests.flatMap((q) => q.batches.flatMap((b) => b.spans.map((s) => toHex(s.spanId))));
     expect(received.sort()).toEqual(sent.sort());
-    expect(result).toMatchObject({ requests: requests.length, requestsAccepted: requests.length, spansAccepted: sent.length, spansFailed: 0 });
+    expect(result).toMatchObject({
+      requests: requests.length,
+      requestsAccepted: requests.length,
+      spansAccepted: sent.length,
+      spansFailed: 0,
+    });
   });
 
   test('a failed send counts its spans as failed and the rest still goes out', async () => {

@@ -77,7 +77,11 @@ export async function produceOtlpToKafka(options: ProduceOtlpToKafkaOptions): Pr
       }
       options.onProgress?.(counter.snapshot(timer.now()));
       // Paid after sending, so records leave as soon as they are generated (see sendOtlpHttp).
-      if (limiter) await limiter.take(spanCounts.reduce((a, b) => a + b, 0), options.signal);
+      if (limiter)
+        await limiter.take(
+          spanCounts.reduce((a, b) => a + b, 0),
+          options.signal,
+        );
     }
   };
 

@@ -28,7 +28,11 @@ const BROWSERS = [
   'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1',
 ];
-const MOBILE_APPS = ['ShopApp/5.3.1 (iPhone; iOS 17.6; Scale/3.00)', 'ShopApp/5.3.0 (Android 14; Pixel 8)', 'ShopApp/5.2.7 (Android 13; SM-S911B)'];
+const MOBILE_APPS = [
+  'ShopApp/5.3.1 (iPhone; iOS 17.6; Scale/3.00)',
+  'ShopApp/5.3.0 (Android 14; Pixel 8)',
+  'ShopApp/5.2.7 (Android 13; SM-S911B)',
+];
 const HTTP_CLIENT_AGENTS: Record<string, string> = {
   nodejs: 'node',
   java: 'Java-http-client/21.0.5',
@@ -179,7 +183,9 @@ function grpcAttributes(a: AttributeSink, span: GenSpan, ctx: TraceContext, rng:
   });
   const serverSpan = isServer ? span : span.peer;
   const code = serverSpan?.failure?.grpcStatus ?? 0;
-  const peerAddress = isServer ? (span.peer?.instance.address ?? ctx.clientIp) : (serverSpan?.instance.address ?? rng.pick(target.instances).address);
+  const peerAddress = isServer
+    ? (span.peer?.instance.address ?? ctx.clientIp)
+    : (serverSpan?.instance.address ?? rng.pick(target.instances).address);
   a.int('rpc.grpc.status_code', code);
   a.str('network.peer.address', peerAddress);
   a.int('network.peer.port', isServer ? rng.int(32768, 60999) : target.port);

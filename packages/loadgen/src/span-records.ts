@@ -71,5 +71,9 @@ function exceptionEvent(span: GenSpan, startNs: bigint, endNs: bigint, rng: Rand
   const stack = `${type}: ${message}\n${frames.join('\n')}`;
   const early = endNs - BigInt(rng.int(1_000, 50_000));
   const time = early > startNs ? early : startNs;
-  return encodeSpanEvent(time, 'exception', [strAttr('exception.type', type), strAttr('exception.message', message), strAttr('exception.stacktrace', stack)]);
+  return encodeSpanEvent(time, 'exception', [
+    strAttr('exception.type', type),
+    strAttr('exception.message', message),
+    strAttr('exception.stacktrace', stack),
+  ]);
 }

@@ -107,15 +107,18 @@ export function validateTopology(topology: TopologySpec): void {
     else if (services.has(s.name)) problems.push(`${where}: duplicate service name`);
     else services.set(s.name, s);
     if (!KINDS.includes(s?.kind)) problems.push(`${where}: kind must be one of ${KINDS.join(', ')}`);
-    if (s?.language !== undefined && !LANGUAGES.includes(s.language)) problems.push(`${where}: language must be one of ${LANGUAGES.join(', ')}`);
-    if (s?.instances !== undefined && !(Number.isInteger(s.instances) && s.instances >= 1)) problems.push(`${where}: instances must be an integer ≥ 1`);
+    if (s?.language !== undefined && !LANGUAGES.includes(s.language))
+      problems.push(`${where}: language must be one of ${LANGUAGES.join(', ')}`);
+    if (s?.instances !== undefined && !(Number.isInteger(s.instances) && s.instances >= 1))
+      problems.push(`${where}: instances must be an integer ≥ 1`);
     const names = new Set<string>();
     for (const op of s?.operations ?? []) {
       if (!op?.name) problems.push(`${where}: an operation has no name`);
       else if (names.has(op.name)) problems.push(`${where}: duplicate operation "${op.name}"`);
       else names.add(op.name);
       if (op?.latencyMs && !(op.latencyMs.median > 0)) problems.push(`${where} "${op.name}": latencyMs.median must be > 0`);
-      if (op?.latencyMs?.sigma !== undefined && !(op.latencyMs.sigma >= 0)) problems.push(`${where} "${op.name}": latencyMs.sigma must be ≥ 0`);
+      if (op?.latencyMs?.sigma !== undefined && !(op.latencyMs.sigma >= 0))
+        problems.push(`${where} "${op.name}": latencyMs.sigma must be ≥ 0`);
       if (op?.errorWeight !== undefined && !(op.errorWeight >= 0)) problems.push(`${where} "${op.name}": errorWeight must be ≥ 0`);
     }
   }
@@ -132,9 +135,11 @@ export function validateTopology(topology: TopologySpec): void {
     if (as === 'remote' && target.kind === 'worker') problems.push(`${where}: worker "${service}" can only be reached through a queue`);
     if (as === 'consumer' && target.kind !== 'worker' && target.kind !== 'http' && target.kind !== 'grpc')
       problems.push(`${where}: consumer "${service}" must be an instrumented service (worker, http or grpc)`);
-    if (as === 'local' && !['http', 'grpc', 'worker'].includes(target.kind)) problems.push(`${where}: only instrumented services run local operations`);
+    if (as === 'local' && !['http', 'grpc', 'worker'].includes(target.kind))
+      problems.push(`${where}: only instrumented services run local operations`);
   };
-  if (!Array.isArray(topology?.entrypoints) || topology.entrypoints.length === 0) problems.push('entrypoints: at least one entry point is required');
+  if (!Array.isArray(topology?.entrypoints) || topology.entrypoints.length === 0)
+    problems.push('entrypoints: at least one entry point is required');
   for (const [i, e] of (topology?.entrypoints ?? []).entries()) {
     const where = `entrypoints[${i}]`;
     checkTarget(where, e.service, e.operation, 'remote');
@@ -152,11 +157,13 @@ export function validateTopology(topology: TopologySpec): void {
         const cw = `${where} calls[${j}]`;
         const local = call.service === undefined || call.service === s.name;
         checkTarget(cw, call.service ?? s.name, call.operation, local ? 'local' : 'remote');
-        if (call.probability !== undefined && !(call.probability >= 0 && call.probability <= 1)) problems.push(`${cw}: probability must be in [0, 1]`);
+        if (call.probability !== undefined && !(call.probability >= 0 && call.probability <= 1))
+          problems.push(`${cw}: probability must be in [0, 1]`);
         const r = call.repeat;
         if (r !== undefined) {
           const [min, max] = typeof r === 'number' ? [r, r] : r;
-          if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 0 && max >= min)) problems.push(`${cw}: repeat must be n or [min, max] with 0 ≤ min ≤ max`);
+          if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 0 && max >= min))
+            problems.push(`${cw}: repeat must be n or [min, max] with 0 ≤ min ≤ max`);
         }
       }
     }

@@ -101,7 +101,16 @@ export class TraceBuilder {
     if (this.recentMessages.length > 32) this.recentMessages.shift();
   }
 
-  private newSpan(role: SpanRole, kind: SpanKind, name: string, operation: CompiledOperation, service: CompiledService, instance: ServiceInstance, parent: GenSpan | undefined, startMs: number): GenSpan {
+  private newSpan(
+    role: SpanRole,
+    kind: SpanKind,
+    name: string,
+    operation: CompiledOperation,
+    service: CompiledService,
+    instance: ServiceInstance,
+    parent: GenSpan | undefined,
+    startMs: number,
+  ): GenSpan {
     const span: GenSpan = {
       spanId: this.rng.idBytes(8),
       parent,
@@ -135,7 +144,13 @@ export class TraceBuilder {
   }
 
   /** Runs an operation in its own service as a SERVER, CONSUMER or INTERNAL span; returns the span. */
-  private runOperation(op: CompiledOperation, role: 'server' | 'consumer' | 'internal', startMs: number, parent: GenSpan | undefined, instance: ServiceInstance | undefined): GenSpan {
+  private runOperation(
+    op: CompiledOperation,
+    role: 'server' | 'consumer' | 'internal',
+    startMs: number,
+    parent: GenSpan | undefined,
+    instance: ServiceInstance | undefined,
+  ): GenSpan {
     const service = op.service;
     const kind = role === 'server' ? SpanKind.Server : role === 'consumer' ? SpanKind.Consumer : SpanKind.Internal;
     const span = this.newSpan(role, kind, op.name, op, service, instance ?? this.rng.pick(service.instances), parent, startMs);
@@ -149,7 +164,8 @@ export class TraceBuilder {
       if (call.parallel) {
         groupStart ??= t;
         let end = t;
-        for (let i = 0; i < times; i++) end = Math.max(end, this.invoke(call.target, call.local, groupStart + this.rng.between(0.005, 0.05), span));
+        for (let i = 0; i < times; i++)
+          end = Math.max(end, this.invoke(call.target, call.local, groupStart + this.rng.between(0.005, 0.05), span));
         t = end;
       } else {
         groupStart = undefined;
@@ -184,13 +200,23 @@ export class TraceBuilder {
     }
     if (kind === 'queue') {
       if (!this.room(1)) return startMs;
-      const producer = this.newSpan('producer', SpanKind.Producer, `publish ${target.name}`, target, caller.service, caller.instance, caller, startMs);
+      const producer = this.newSpan(
+        'producer',
+        SpanKind.Producer,
+        `publish ${target.name}`,
+        target,
+        caller.service,
+        caller.instance,
+        caller,
+        startMs,
+      );
       producer.endMs = startMs + this.selfTime(target) * 0.5;
       for (const consumerOp of target.consumers) {
         if (!this.room(1)) break;
         const lag = this.rng.logNormal(4, 1);
         const consumer = this.runOperation(consumerOp, 'consumer', producer.endMs + lag, producer, undefined);
-        if (this.recentMessages.length > 0 && this.rng.chance(this.options.linkRate)) consumer.links.push(this.rng.pick(this.recentMessages));
+        if (this.recentMessages.length > 0 && this.rng.chance(this.options.linkRate))
+          consumer.links.push(this.rng.pick(this.recentMessages));
       }
       return producer.endMs;
     }
