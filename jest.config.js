@@ -33,7 +33,7 @@ module.exports = {
       testMatch: ['<rootDir>/{packages,services,test}/**/*.{int,e2e}.test.ts'],
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/test/harness/jest-timeout.ts'],
     },
   ],
 };

@@ -6,6 +6,8 @@ export interface PartitionBatch {
   topic: string;
   partition: number;
   messages: KafkaMessage[];
+  /** The partition's high watermark when the batch was fetched (next offset to be written). */
+  highWatermark: string;
 }
 
 export interface BatchContext {
@@ -170,7 +172,7 @@ export class PartitionedConsumer {
     this.metrics?.batchSize.observe(batch.messages.length);
     const endTimer = this.metrics?.processing.startTimer();
     await this.options.handler.handleBatch(
-      { topic: batch.topic, partition: batch.partition, messages: batch.messages },
+      { topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark },
       { heartbeat: payload.heartbeat, isStale: payload.isStale },
     );
     endTimer?.();

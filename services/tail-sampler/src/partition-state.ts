@@ -18,6 +18,8 @@ export class PartitionState {
   /** Next offset after the last record handled in this run. */
   handledUpTo: bigint | undefined;
   lastCommitted: bigint | undefined;
+  /** True when the last fetched batch reached the partition's high watermark (nothing more was written then). */
+  caughtUp = false;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -44,10 +46,14 @@ export class PartitionState {
     this.lastProgressWallMs = Date.now();
   }
 
-  /** When idle for `idleMs`, advances the clock by the wall time since the last progress. */
+  /**
+   * When the partition is idle (its last fetch reached the high watermark and nothing came for
+   * `idleMs`), advances the clock by the wall time since the last progress. A lagging consumer never
+   * advances by wall time: records already written would otherwise find their trace decided.
+   */
   advanceIfIdle(idleMs: number, nowWallMs = Date.now()): boolean {
     const idle = nowWallMs - this.lastProgressWallMs;
-    if (idle < idleMs || this.clockMs === 0) return false;
+    if (!this.caughtUp || idle < idleMs || this.clockMs === 0) return false;
     this.clockMs += idle;
     this.lastProgressWallMs = nowWallMs;
     return true;

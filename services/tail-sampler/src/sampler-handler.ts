@@ -23,6 +23,8 @@ export interface SamplerHandlerDeps {
   committedMetadata: (topic: string, partition: number) => Promise<string | null>;
   commit: (topic: string, partition: number, offset: bigint, metadata: string) => Promise<void>;
   seek: (topic: string, partition: number, offset: bigint) => void;
+  /** Current high watermarks of a topic's partitions, asked from the broker. */
+  highWatermarks: (topic: string) => Promise<Map<number, bigint>>;
   idleAdvanceMs: number;
   catchUpTimeoutMs: number;
 }
@@ -65,12 +67,26 @@ export class SamplerHandler implements PartitionHandler {
     await state.exclusive(() => this.process(state, batch));
   }
 
-  /** Periodic: advances idle partitions' clocks and emits traces that became due. */
+  /**
+   * Periodic: advances the clocks of idle partitions and emits traces that became due. A partition
+   * counts as idle only when the broker confirms it has nothing unread (its high watermark is what
+   * this instance handled), so a lagging or stalled consumer never decides by wall time.
+   */
   async tick(): Promise<void> {
+    const now = Date.now();
+    const candidates = [...this.partitions.values()].filter((s) => s.caughtUp && now - s.lastProgressWallMs >= this.deps.idleAdvanceMs);
+    const idle = new Set<PartitionState>();
+    for (const topic of new Set(candidates.map((s) => s.topic))) {
+      const marks = await this.deps.highWatermarks(topic).catch(() => new Map<number, bigint>());
+      for (const s of candidates) {
+        const hw = marks.get(s.partition);
+        if (s.topic === topic && hw !== undefined && s.handledUpTo !== undefined && s.handledUpTo >= hw) idle.add(s);
+      }
+    }
     await Promise.all(
       [...this.partitions.values()].map((state) =>
         state.exclusive(async () => {
-          state.advanceIfIdle(this.deps.idleAdvanceMs);
+          if (idle.has(state)) state.advanceIfIdle(this.deps.idleAdvanceMs);
           await this.decideDue(state);
         }),
       ),
@@ -126,7 +142,10 @@ export class SamplerHandler implements PartitionHandler {
       }
       const last = batch.messages[batch.messages.length - 1];
       await Promise.all(pending);
-      if (last) state.handledUpTo = BigInt(last.offset) + 1n;
+      if (last) {
+        state.handledUpTo = BigInt(last.offset) + 1n;
+        state.caughtUp = state.handledUpTo >= BigInt(batch.highWatermark);
+      }
       await this.decideDue(state);
     } catch (error) {
       // Output not acknowledged: forget this partition's in-memory state and read again from the last commit.

@@ -37,6 +37,8 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
   const tailer = new DecisionsTailer(kafka, topics.decisions, cache, logger.child({ component: 'decisions' }), config.groupId);
   await tailer.start();
   const emitter = new DecisionEmitter(producer, topics, cache, metrics, config.output.maxSpansPerMessage);
+  const admin = kafka.admin();
+  await admin.connect();
   const budget = new MemoryBudget({ maxBufferedSpans: config.memory.maxBufferedSpans, maxBufferedBytes: config.memory.maxBufferedBytes });
 
   let consumer: PartitionedConsumer | undefined;
@@ -58,6 +60,10 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
     committedMetadata: async (topic, partition) => (await fetchCommitted(kafka, config.groupId, topic)).get(partition)?.metadata ?? null,
     commit: (topic, partition, offset, metadata) => consumer!.commit(topic, partition, offset, metadata),
     seek: (topic, partition, offset) => consumer!.seek(topic, partition, offset),
+    highWatermarks: async (topic) => {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    },
     idleAdvanceMs: config.decision.idleAdvanceMs,
     catchUpTimeoutMs: config.decisionCache.catchUpTimeoutMs,
   });
@@ -90,6 +96,7 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
   shutdown.add('stop policy reloads', () => policies.stop());
   shutdown.add('flush and close the producer', () => producer.close());
   shutdown.add('stop following decisions', () => tailer.stop());
+  shutdown.add('close the admin client', () => admin.disconnect());
   rt.finish();
   logger.info({ group: config.groupId, topic: topics.spans, policyVersion: policies.version }, 'tail-sampler started');
   return { opsPort: rt.opsPort, handler, policies, stop: () => shutdown.run('stop requested') };
