@@ -2,3 +2,4 @@ export * from './names';
 export * from './infra';
 export * from './clickhouse';
 export * from './private-broker';
+export * from './spans';

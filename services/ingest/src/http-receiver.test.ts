@@ -7,7 +7,7 @@ import { createIngestMetrics } from './metrics';
 import { createTraceDecoder } from './otlp-decoder';
 import { loadIngestConfig } from './config';
 import type { SpanBatchWriter } from './span-writer';
-import { makeBatches } from './test-support/spans';
+import { makeBatches } from '@tailstream/test-harness';
 
 /** Stands in for the Kafka writer in these HTTP-only tests (Kafka itself is covered by ingest.int.test.ts). */
 class RecordingWriter {

@@ -7,7 +7,7 @@ import { createLogger } from '@tailstream/telemetry';
 import { startPrivateBroker, testInfra, uniqueGroupId, uniqueTopicPrefix, type PrivateBroker } from '@tailstream/test-harness';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { loadIngestConfig, type IngestConfig } from './config';
-import { makeBatches } from './test-support/spans';
+import { makeBatches } from '@tailstream/test-harness';
 import { startIngest, type RunningIngest } from './worker';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
