@@ -69,7 +69,7 @@ export class PartitionAggregator {
   /** Edge accumulators in creation order (the emission order). */
   private readonly edges: EdgeAccumulator[] = [];
 
-  // Per-batch caches.
+  // The last bucket looked up (consecutive spans usually share it): [start, end) and index.
   private cachedBucketStart = 1n;
   private cachedBucketEnd = 0n;
   private cachedBucketIndex = 0;
