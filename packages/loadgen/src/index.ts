@@ -30,6 +30,7 @@ export {
   writeRecordedRequests,
   readRecordedTraces,
   readRecordedRequests,
+  replayRecording,
   RecordingError,
   type RecordingStats,
   type WriteRecordedTracesOptions,

@@ -4,7 +4,14 @@ import * as path from 'path';
 import { toHex, type SpanBatch } from '@tailstream/model';
 import { TrafficGenerator } from './generator';
 import { groundTruthFromBatches, readGroundTruth, writeGroundTruth } from './ground-truth';
-import { readRecordedRequests, readRecordedTraces, RecordingError, writeRecordedRequests, writeRecordedTraces } from './recording';
+import {
+  readRecordedRequests,
+  readRecordedTraces,
+  RecordingError,
+  replayRecording,
+  writeRecordedRequests,
+  writeRecordedTraces,
+} from './recording';
 
 let dir: string;
 beforeAll(async () => {
@@ -73,6 +80,9 @@ describe('recorded traces', () => {
     for await (const batches of readRecordedRequests(file))
       perLine.push(batches.flatMap((b) => b.spans.map((s) => toHex(s.spanId))).sort());
     expect(perLine).toEqual(requests.map((r) => r.batches.flatMap((b) => b.spans.map((s) => toHex(s.spanId))).sort()));
+    const replayed: number[] = [];
+    for await (const r of replayRecording(file)) replayed.push(r.batches.reduce((n, b) => n + b.spans.length, 0));
+    expect(replayed).toEqual(perLine.map((ids) => ids.length));
   });
 
   test.each([

@@ -132,3 +132,8 @@ export async function readRecordedTraces(file: string): Promise<SpanBatch[]> {
   for await (const batches of readRecordedRequests(file)) all.push(...batches);
   return all;
 }
+
+/** A recording as sender input: one request per line, in file order (e.g. `sendOtlpHttp({ source: replayRecording(file) })`). */
+export async function* replayRecording(file: string): AsyncGenerator<LoadRequest> {
+  for await (const batches of readRecordedRequests(file)) yield { batches };
+}

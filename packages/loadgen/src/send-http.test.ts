@@ -236,6 +236,31 @@ describe('sendOtlpHttp', () => {
     }
   });
 
+  test('an abort signal stops an endless generator cleanly: started traces are still completed', async () => {
+    const server = await startServer(ok);
+    try {
+      const controller = new AbortController();
+      const generator = new TrafficGenerator({ seed: 25, lateRate: 0.1, lateDelayMs: 60_000, spansPerRequest: 200 });
+      const result = await sendOtlpHttp({
+        url: server.url,
+        source: generator,
+        concurrency: 1,
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      });
+      expect(generator.done).toBe(true);
+      expect(result.spansAccepted).toBe(generator.truth().totals.spans);
+      expect(server.received.flatMap((r) => r.spanIds).sort()).toEqual(
+        generator
+          .truth()
+          .traces!.flatMap((t) => t.spanIds)
+          .sort(),
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
   test('maxRequests limits new requests', async () => {
     const server = await startServer(ok);
     try {

@@ -121,6 +121,10 @@ export async function sendOtlpHttp(options: SendOtlpHttpOptions): Promise<SendPr
       }
       counter.note(reason);
       await timer.sleep(Math.min(waitMs, maxRetryDelayMs), options.signal);
+      if (options.signal?.aborted) {
+        counter.failed(spans, `${reason} (aborted while waiting to retry)`);
+        return;
+      }
     }
   };
 
