@@ -5,7 +5,7 @@ import { openTestClickHouse, type TestClickHouse } from '@tailstream/test-harnes
 import { migrate, MIGRATIONS_DIR, loadMigrations, renderMigration, splitStatements, StoreError } from './index';
 
 const EXPECTED_TABLES: Array<[string, string]> = [
-  ['otel_traces', 'MergeTree'],
+  ['otel_traces', 'ReplacingMergeTree'],
   ['otel_traces_trace_id_ts', 'MergeTree'],
   ['otel_traces_trace_id_ts_mv', 'MaterializedView'],
   ['trace_summaries', 'ReplacingMergeTree'],
