@@ -39,6 +39,7 @@ ClickHouse, and shuts everything down cleanly. Worker logs go to .tailstream/log
   --seed N          generator seed (default 1)
   --error-rate X    share of traces with an error (default 0.03)
   --policy FILE     tail-sampling policy file (default deploy/policies/default.yaml)
+  --data-dir DIR    where the embedded ClickHouse keeps its data (default .tailstream/chdb)
   --keep-running    leave the pipeline running after the summary (query it with
                     \`tailstream query red\`), until Ctrl-C`,
   async run(argv) {
@@ -48,6 +49,7 @@ ClickHouse, and shuts everything down cleanly. Worker logs go to .tailstream/log
       seed: { type: 'string' },
       'error-rate': { type: 'string' },
       policy: { type: 'string' },
+      'data-dir': { type: 'string' },
       'keep-running': { type: 'boolean' },
     });
     const root = repoRoot();
@@ -105,7 +107,7 @@ ClickHouse, and shuts everything down cleanly. Worker logs go to .tailstream/log
     process.on('SIGINT', onSigint);
 
     try {
-      launch('aggregator', { TAILSTREAM_AGGREGATOR_OPS_PORT: String(ports.aggregatorOps), TAILSTREAM_CLICKHOUSE_DATABASE: database, TAILSTREAM_AGGREGATOR_CLICKHOUSE_DATABASE: database, TAILSTREAM_AGGREGATOR_CLICKHOUSE_DATA_PATH: join(root, '.tailstream', 'chdb'), TAILSTREAM_AGGREGATOR_RED_IDLE_FLUSH_MS: '2000' }, ports.aggregatorOps);
+      launch('aggregator', { TAILSTREAM_AGGREGATOR_OPS_PORT: String(ports.aggregatorOps), TAILSTREAM_CLICKHOUSE_DATABASE: database, TAILSTREAM_AGGREGATOR_CLICKHOUSE_DATABASE: database, TAILSTREAM_AGGREGATOR_CLICKHOUSE_DATA_PATH: (values['data-dir'] as string | undefined) ?? join(root, '.tailstream', 'chdb'), TAILSTREAM_AGGREGATOR_RED_IDLE_FLUSH_MS: '2000' }, ports.aggregatorOps);
       launch('sampler', { TAILSTREAM_SAMPLER_OPS_PORT: String(ports.samplerOps), TAILSTREAM_SAMPLER_POLICY_FILE: policy, TAILSTREAM_SAMPLER_DECISION_WAIT_MS: '5000', TAILSTREAM_SAMPLER_DECISION_WAIT_AFTER_ROOT_MS: '1000' }, ports.samplerOps);
       launch('ingest', { TAILSTREAM_INGEST_OPS_PORT: String(ports.ingestOps), TAILSTREAM_INGEST_OTLP_HTTP_PORT: String(ports.otlp) }, ports.ingestOps);
       for (const w of workers) await waitReady(w, logDir);
