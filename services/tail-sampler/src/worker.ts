@@ -41,7 +41,8 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
   await admin.connect();
   const budget = new MemoryBudget({ maxBufferedSpans: config.memory.maxBufferedSpans, maxBufferedBytes: config.memory.maxBufferedBytes });
 
-  let consumer: PartitionedConsumer | undefined;
+  // The handler commits through the consumer, which is created with the handler: a late-bound reference.
+  const bound: { consumer?: PartitionedConsumer } = {};
   const handler = new SamplerHandler({
     cache,
     tailer,
@@ -58,8 +59,8 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
       maxBytesPerTrace: Math.min(config.decision.maxBytesPerTrace, policies.file.maxBytesPerTrace ?? Infinity),
     }),
     committedMetadata: async (topic, partition) => (await fetchCommitted(kafka, config.groupId, topic)).get(partition)?.metadata ?? null,
-    commit: (topic, partition, offset, metadata) => consumer!.commit(topic, partition, offset, metadata),
-    seek: (topic, partition, offset) => consumer!.seek(topic, partition, offset),
+    commit: (topic, partition, offset, metadata) => bound.consumer!.commit(topic, partition, offset, metadata),
+    seek: (topic, partition, offset) => bound.consumer!.seek(topic, partition, offset),
     highWatermarks: async (topic) => {
       const offsets = await admin.fetchTopicOffsets(topic);
       return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
@@ -67,7 +68,7 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
     idleAdvanceMs: config.decision.idleAdvanceMs,
     catchUpTimeoutMs: config.decisionCache.catchUpTimeoutMs,
   });
-  consumer = new PartitionedConsumer(kafka, {
+  const consumer = new PartitionedConsumer(kafka, {
     groupId: config.groupId,
     topics: [topics.spans],
     handler,
@@ -76,7 +77,8 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
     metricPrefix: 'tailstream_sampler',
   });
   await consumer.start();
-  ops.addReadinessCheck('kafka_consumer', () => consumer!.isRunning);
+  bound.consumer = consumer;
+  ops.addReadinessCheck('kafka_consumer', () => consumer.isRunning);
   ops.addReadinessCheck('kafka_producer', () => producer.isConnected);
 
   let ticking: Promise<void> | undefined;
@@ -92,7 +94,7 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
     clearInterval(timer);
     await ticking;
   });
-  shutdown.add('stop consuming (undecided traces are replayed by the next owner)', () => consumer!.stop());
+  shutdown.add('stop consuming (undecided traces are replayed by the next owner)', () => consumer.stop());
   shutdown.add('stop policy reloads', () => policies.stop());
   shutdown.add('flush and close the producer', () => producer.close());
   shutdown.add('stop following decisions', () => tailer.stop());
