@@ -186,13 +186,14 @@ function newEngine(attributeReader = reader) {
 const EMPTY_MAP = new Map();
 const nullReader = { get: () => undefined, getMany: () => EMPTY_MAP };
 
-/** Feeds decoded batches through buffer + engine; returns counters. */
-function runCore(batches, arrivals) {
+/** Feeds decoded batches through buffer + engine (or the buffer alone); returns counters. */
+function runCore(batches, arrivals, evaluate = true) {
   const engine = newEngine();
   const buffer = new TraceBuffer({ budget: new MemoryBudget(), config: bufferConfig });
   const counts = { traces: 0, kept: 0, keptSpans: 0, reasons: {} };
   const handle = (decided) => {
     for (const trace of decided) {
+      if (!evaluate) continue;
       const d = engine.evaluate(trace);
       counts.traces++;
       counts.reasons[trace.reason] = (counts.reasons[trace.reason] ?? 0) + 1;
@@ -263,6 +264,7 @@ function main() {
   const core = [];
   const consume = [];
   const decodeOnly = [];
+  const bufferOnly = [];
   let counts;
   for (let run = 0; run < RUNS; run++) {
     const decoded = time(() => decodeAll(messages));
@@ -273,11 +275,16 @@ function main() {
     core.push(measured.ms);
     consume.push(measured.ms + decoded.ms);
     gc();
+    const again = decodeAll(messages);
+    gc();
+    bufferOnly.push(time(() => runCore(again, arrivals, false)).ms);
+    gc();
   }
   const perSec = (ms) => Math.round(spanTotal / (ms / 1000));
   out.coreSpansPerSec = perSec(median(core));
   out.coreNsPerSpan = Math.round((median(core) * 1e6) / spanTotal);
   out.avroDecodeNsPerSpan = Math.round((median(decodeOnly) * 1e6) / spanTotal);
+  out.addPollNsPerSpan = Math.round((median(bufferOnly) * 1e6) / spanTotal);
   out.consumeSpansPerSec = perSec(median(consume));
   out.decided = counts;
   out.keptTraceRatio = +(counts.kept / counts.traces).toFixed(3);
@@ -312,6 +319,17 @@ function main() {
     out.attributeReadsOnlyNsPerSpan = Math.round((median(readRuns) * 1e6) / spanTotal);
     out.attributeKeysRead = keys.size;
   }
+
+  // The same run's Avro decode is the yardstick: PERFORMANCE.md measured it at ~1,000 ns/span on
+  // a quiet core, so these ratios carry over to other machines better than absolute figures.
+  const ratio = (ns) => +(ns / out.avroDecodeNsPerSpan).toFixed(3);
+  out.relativeToAvroDecode = {
+    core: ratio(out.coreNsPerSpan),
+    addPoll: ratio(out.addPollNsPerSpan),
+    evaluate: ratio(out.evaluateNsPerSpan),
+    evaluateWithoutAttributeReads: ratio(out.evaluateWithoutAttributeReadsNsPerSpan),
+    attributeReadsOnly: ratio(out.attributeReadsOnlyNsPerSpan),
+  };
 
   // heap per buffered span
   if (global.gc) {

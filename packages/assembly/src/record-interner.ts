@@ -1,4 +1,5 @@
 import type { ResourceRecord, ScopeRecord } from '@tailstream/model';
+import { sameResource, sameScope } from './record-merge';
 
 /** Distinct resources (and scopes) remembered per buffer at most. */
 const MAX_INTERNED = 1024;
@@ -6,31 +7,42 @@ const MAX_INTERNED = 1024;
 /**
  * Makes equal resources and scopes of different batches and traces share one object: every
  * batch carries its own decoded copy, while a partition sees a few hundred distinct ones.
- * Bounded; beyond the bound, records are used as they come.
+ * Candidates are found by service name (scope name) and confirmed by comparing all fields and
+ * the attribute bytes, so no key string is built per batch. Bounded; beyond the bound, records
+ * are used as they come.
  */
 export class RecordInterner {
-  private readonly resources = new Map<string, ResourceRecord>();
-  private readonly scopes = new Map<string, ScopeRecord>();
+  private readonly resources = new Map<string, ResourceRecord[]>();
+  private readonly scopes = new Map<string, ScopeRecord[]>();
+  private size = 0;
 
   resource(record: ResourceRecord): ResourceRecord {
-    const key = `${record.serviceName}\u0000${record.schemaUrl}\u0000${record.droppedAttributesCount}\u0000${record.attributes.toString('latin1')}`;
-    return intern(this.resources, key, record);
+    return this.intern(this.resources, record.serviceName, record, sameResource);
   }
 
   scope(record: ScopeRecord): ScopeRecord {
-    const key = `${record.name}\u0000${record.version}\u0000${record.schemaUrl}\u0000${record.droppedAttributesCount}\u0000${record.attributes.toString('latin1')}`;
-    return intern(this.scopes, key, record);
+    return this.intern(this.scopes, record.name, record, sameScope);
   }
 
   clear(): void {
     this.resources.clear();
     this.scopes.clear();
+    this.size = 0;
   }
-}
 
-function intern<T>(map: Map<string, T>, key: string, record: T): T {
-  const known = map.get(key);
-  if (known !== undefined) return known;
-  if (map.size < MAX_INTERNED) map.set(key, record);
-  return record;
+  private intern<T>(map: Map<string, T[]>, name: string, record: T, same: (a: T, b: T) => boolean): T {
+    const candidates = map.get(name);
+    if (candidates !== undefined) {
+      for (let i = 0; i < candidates.length; i++) {
+        const candidate = candidates[i] as T;
+        if (same(candidate, record)) return candidate;
+      }
+    }
+    if (this.size < MAX_INTERNED) {
+      if (candidates === undefined) map.set(name, [record]);
+      else candidates.push(record);
+      this.size++;
+    }
+    return record;
+  }
 }
