@@ -32,7 +32,11 @@ export interface DecidedTrace {
   readonly scopes: readonly ScopeRecord[];
   /** Same as spans.length. */
   readonly spanCount: number;
-  /** Size estimate in bytes (see estimateSpanBytes), used for limits and bytes_limiting. */
+  /**
+   * Size estimate in bytes, used for limits and bytes_limiting: per span its attribute, event and
+   * link bytes plus a fixed overhead (estimateSpanBytes), plus the attribute bytes of each resource
+   * and scope the trace references.
+   */
   readonly bytes: number;
   /** Earliest span start (ns since epoch). */
   readonly startTimeUnixNano: bigint;
