@@ -128,10 +128,8 @@ ClickHouse, and shuts everything down cleanly. Worker logs go to .tailstream/log
           onProgress: (p) => (last = p),
         });
         say(`load sent: ${last.spansAccepted} spans accepted (${last.spansRejected} rejected, ${last.spansFailed} failed) in ${(last.elapsedMs / 1000).toFixed(1)} s`);
-        if (!interrupted) {
-          say('waiting for the pipeline to drain (decision waits, final flushes)...');
-          await waitDrained(workers, abort.signal);
-        }
+        say('waiting for the pipeline to drain (decision waits, final flushes)...');
+        await waitDrained(workers, interrupted ? 30_000 : 180_000);
       } finally {
         clearInterval(progress);
       }
@@ -197,12 +195,12 @@ function lagOf(metrics: string): number {
   return ['red', 'spans', 'summaries'].reduce((sum, s) => sum + sumMetric(metrics, `tailstream_aggregator_${s}_consumer_lag_messages`), 0);
 }
 
-/** Drained: nothing buffered in the sampler, no aggregator lag or buffered rows, twice in a row. */
-async function waitDrained(workers: Worker[], signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + 180_000;
+/** Drained: nothing buffered in the sampler, no aggregator lag or buffered rows, four polls in a row. */
+async function waitDrained(workers: Worker[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   let stable = 0;
   const opsOf = (n: string) => workers.find((w) => w.name === n)!.opsUrl;
-  while (Date.now() < deadline && !signal.aborted) {
+  while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 1000));
     const [sampler, aggregator] = await Promise.all([scrape(opsOf('sampler')), scrape(opsOf('aggregator'))]);
     const busy =
