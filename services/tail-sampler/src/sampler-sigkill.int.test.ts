@@ -91,6 +91,12 @@ describe('tail-sampler killed with SIGKILL and restarted', () => {
       15000,
       () => 'replay marks past the done traces',
     );
+    // The pending traces are still buffered in the process being killed.
+    await waitUntil(
+      async () => metricValue(await scrape(first.opsPort), 'tailstream_sampler_buffered_traces') === pending.length,
+      10000,
+      () => `${pending.length} traces buffered before the kill`,
+    );
     const committedBeforeKill = await fetchCommitted(kafka, groupId, topics.spans);
     expect(pending.filter((t) => out.decisionsOf(t.hex).length > 0)).toEqual([]);
 
