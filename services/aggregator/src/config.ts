@@ -47,6 +47,32 @@ export const aggregatorConfigSchema = z.object({
       maxMs: z.number().int().positive().default(30000).describe('Largest delay between insert retries (exponential with jitter, retried until it succeeds or shutdown).'),
     })
     .prefault({}),
+  consumer: z
+    .object({
+      sessionTimeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .default(30000)
+        .describe('Kafka consumer session timeout: how long the group waits for a member that stopped answering (e.g. a killed process) before its partitions move to another one.'),
+    })
+    .prefault({}),
+  fault: z
+    .object({
+      killAfterInserts: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .describe(
+          'Fault injection for tests, off by default (0). When N > 0 the process SIGKILLs itself right after its N-th acknowledged insert (counting only fault.killTable when set), before the offsets that insert covers are committed.',
+        ),
+      killTable: z
+        .string()
+        .default('')
+        .describe('Fault injection for tests: the table whose inserts fault.killAfterInserts counts, e.g. red_metrics_ingest or otel_traces; empty counts every insert.'),
+    })
+    .prefault({}),
   topics: z
     .object({
       create: z.boolean().default(true).describe('Create missing topics at start-up.'),

@@ -13,17 +13,43 @@ import { insertWithRetry, type RetryPolicy } from './insert-with-retry';
 import type { AggregatorMetrics } from './metrics';
 import { KeyedSerializer } from './serial';
 
+/** Commit metadata recording a cut that a replay from the committed offset must repeat. */
+export const RED_CUT_MARK = 'red-cut:';
+
+/** The offset of a `red-cut:` mark, if the metadata holds one. */
+export function parseRedCut(metadata: string | null | undefined): bigint | undefined {
+  if (!metadata?.startsWith(RED_CUT_MARK)) return undefined;
+  try {
+    return BigInt(metadata.slice(RED_CUT_MARK.length));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * RED metrics and service-graph edges from EVERY span of the spans topic (before sampling).
  * Flushes are cut by the aggregator core at offsets that depend only on the input, inserted in
  * order with their dedup tokens, and the partition is committed only after ClickHouse
  * acknowledged them; a replay from the commit reproduces the same flushes and tokens, so
  * ClickHouse drops the repeated inserts and totals stay exact.
+ *
+ * Flushes that are NOT input-driven (idle partition, shutdown) are cut wherever the input happened
+ * to end. Before such a flush is inserted, the cut offset is committed as metadata of the current
+ * commit point (`red-cut:<offset>`); a replay from there (crash before the commit that follows the
+ * insert, or another owner after a rebalance) cuts at the same offset, so it rebuilds the same
+ * flush with the same token even when more input has arrived since.
  */
 export class RedPipeline implements PartitionHandler {
   private readonly codec = spanBatchCodec();
   private readonly serial = new KeyedSerializer();
   private readonly lastMessageAt = new Map<number, number>();
+  /** Per partition: offset last committed (by this process, or found at assignment). */
+  private readonly committed = new Map<number, bigint>();
+  /** Per partition: a cut recorded by a previous owner that the replay must repeat at that offset. */
+  private readonly replayCuts = new Map<number, bigint>();
+  /** Rows and edges taken out of the aggregator and not yet acknowledged by ClickHouse. */
+  private inFlightRows = 0;
+  private idleFlushRunning = false;
   private topic = '';
   private stopping = false;
 
@@ -36,8 +62,9 @@ export class RedPipeline implements PartitionHandler {
       retry: RetryPolicy;
       deadLetters: DeadLetterWriter;
       idleFlushMs: number;
-      committedOffset: (topic: string, partition: number) => Promise<bigint | undefined>;
-      commit: (topic: string, partition: number, offset: bigint) => Promise<void>;
+      /** The group's committed offset of a partition and its metadata (undefined when none). */
+      committedOffset: (topic: string, partition: number) => Promise<{ offset: bigint; metadata: string | null } | undefined>;
+      commit: (topic: string, partition: number, offset: bigint, metadata?: string) => Promise<void>;
     },
   ) {}
 
@@ -45,8 +72,14 @@ export class RedPipeline implements PartitionHandler {
     this.topic = topic;
     const committed = await this.deps.committedOffset(topic, partition);
     await this.serial.run(String(partition), async () => {
-      if (committed !== undefined && committed >= 0n) this.red.resume(partition, committed);
-      else this.red.release(partition);
+      this.replayCuts.delete(partition);
+      this.committed.delete(partition);
+      if (committed !== undefined && committed.offset >= 0n) {
+        this.red.resume(partition, committed.offset);
+        this.committed.set(partition, committed.offset);
+        const cut = parseRedCut(committed.metadata);
+        if (cut !== undefined && cut >= committed.offset) this.replayCuts.set(partition, cut);
+      } else this.red.release(partition);
     });
   }
 
@@ -54,6 +87,8 @@ export class RedPipeline implements PartitionHandler {
     await this.serial.run(String(partition), async () => {
       this.red.release(partition);
       this.lastMessageAt.delete(partition);
+      this.replayCuts.delete(partition);
+      this.committed.delete(partition);
     });
   }
 
@@ -62,6 +97,9 @@ export class RedPipeline implements PartitionHandler {
       this.topic = batch.topic;
       for (const message of batch.messages) {
         const offset = BigInt(message.offset);
+        const cut = this.replayCuts.get(batch.partition);
+        // The recorded cut offset is gone (e.g. retention): cut before the first message past it.
+        if (cut !== undefined && offset > cut) await this.repeatCut(batch.topic, batch.partition, ctx);
         try {
           const spans = this.codec.decode(message.value ?? Buffer.alloc(0), headerString(message.headers, SCHEMA_HEADER));
           this.red.add(batch.partition, offset, spans);
@@ -79,6 +117,7 @@ export class RedPipeline implements PartitionHandler {
             value: message.value,
           });
         }
+        if (cut !== undefined && offset === cut) await this.repeatCut(batch.topic, batch.partition, ctx);
       }
       this.lastMessageAt.set(batch.partition, Date.now());
       await this.write(batch.topic, batch.partition, this.red.flushReady(batch.partition), ctx);
@@ -88,11 +127,18 @@ export class RedPipeline implements PartitionHandler {
 
   /** Periodic: partitions idle for idleFlushMs flush everything they hold and commit past it. */
   async flushIdle(): Promise<void> {
-    const now = Date.now();
-    for (const partition of this.red.partitions()) {
-      const last = this.lastMessageAt.get(partition) ?? 0;
-      if (now - last < this.deps.idleFlushMs) continue;
-      await this.flushPartition(partition);
+    // One round at a time: while ClickHouse is down a round waits, and timer ticks must not pile up.
+    if (this.idleFlushRunning) return;
+    this.idleFlushRunning = true;
+    try {
+      const now = Date.now();
+      for (const partition of this.red.partitions()) {
+        const last = this.lastMessageAt.get(partition) ?? 0;
+        if (now - last < this.deps.idleFlushMs) continue;
+        await this.flushPartition(partition);
+      }
+    } finally {
+      this.idleFlushRunning = false;
     }
   }
 
@@ -107,14 +153,38 @@ export class RedPipeline implements PartitionHandler {
 
   private flushPartition(partition: number): Promise<void> {
     return this.serial.run(String(partition), async () => {
-      const flushes = [...this.red.flushReady(partition), ...this.red.flushAll(partition)];
-      if (flushes.length === 0) return;
-      await this.write(this.topic, partition, flushes);
-      const safe = this.red.safeCommitOffset(partition);
-      if (safe !== undefined) await this.deps.commit(this.topic, partition, safe);
+      await this.flushEverything(this.topic, partition);
       this.lastMessageAt.set(partition, Date.now());
       this.updateGauges();
     });
+  }
+
+  /** A replay reached the offset where a previous owner cut everything: cut there too. */
+  private async repeatCut(topic: string, partition: number, ctx: BatchContext): Promise<void> {
+    this.replayCuts.delete(partition);
+    await this.flushEverything(topic, partition, ctx);
+  }
+
+  /**
+   * Flushes everything the partition holds (not input-driven): records the cut in the commit
+   * metadata first, inserts, then commits past it — also when only unpaired halves were dropped.
+   */
+  private async flushEverything(topic: string, partition: number, ctx?: BatchContext): Promise<void> {
+    await this.write(topic, partition, this.red.flushReady(partition), ctx);
+    const from = this.red.safeCommitOffset(partition);
+    const lastOffset = this.red.partitionState(partition)?.lastOffset;
+    const flushes = this.red.flushAll(partition);
+    if (flushes.length > 0 && from !== undefined && lastOffset !== undefined) {
+      await this.commit(topic, partition, from, `${RED_CUT_MARK}${lastOffset}`);
+    }
+    await this.write(topic, partition, flushes, ctx);
+    const safe = this.red.safeCommitOffset(partition);
+    if (safe !== undefined && safe !== this.committed.get(partition)) await this.commit(topic, partition, safe);
+  }
+
+  private async commit(topic: string, partition: number, offset: bigint, metadata?: string): Promise<void> {
+    await this.deps.commit(topic, partition, offset, metadata);
+    this.committed.set(partition, offset);
   }
 
   private async write(topic: string, partition: number, flushes: RedFlush[], ctx?: BatchContext): Promise<void> {
@@ -126,15 +196,22 @@ export class RedPipeline implements PartitionHandler {
       shouldStop: () => this.stopping || (ctx?.isStale() ?? false),
     };
     for (const flush of flushes) {
-      await insertWithRetry(this.ch, RED_METRICS_INGEST_TABLE, flush.rows.map(redMetricsRow), `red:${topic}:${flush.dedupToken}`, deps);
-      await insertWithRetry(
-        this.ch,
-        SERVICE_GRAPH_EDGES_INGEST_TABLE,
-        flush.edges.map(serviceGraphEdgeRow),
-        `edges:${topic}:${flush.dedupToken}`,
-        deps,
-      );
-      await this.deps.commit(topic, partition, flush.commitOffset);
+      const held = flush.rows.length + flush.edges.length;
+      this.inFlightRows += held;
+      this.updateGauges();
+      try {
+        await insertWithRetry(this.ch, RED_METRICS_INGEST_TABLE, flush.rows.map(redMetricsRow), `red:${topic}:${flush.dedupToken}`, deps);
+        await insertWithRetry(
+          this.ch,
+          SERVICE_GRAPH_EDGES_INGEST_TABLE,
+          flush.edges.map(serviceGraphEdgeRow),
+          `edges:${topic}:${flush.dedupToken}`,
+          deps,
+        );
+      } finally {
+        this.inFlightRows -= held;
+      }
+      await this.commit(topic, partition, flush.commitOffset);
     }
   }
 
@@ -151,6 +228,6 @@ export class RedPipeline implements PartitionHandler {
         this.deps.metrics.watermarkDelay.set({ partition: String(partition) }, Math.max(0, Date.now() / 1000 - watermarkSec));
       }
     }
-    this.deps.metrics.rowsBuffered.set({ table: 'red_metrics' }, openRows);
+    this.deps.metrics.rowsBuffered.set({ table: 'red_metrics' }, openRows + this.inFlightRows);
   }
 }

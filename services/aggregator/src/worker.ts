@@ -4,6 +4,7 @@ import { RedAggregator } from '@tailstream/red';
 import { createClickHouse, migrate, OTEL_TRACES_TABLE, TRACE_SUMMARIES_TABLE, type ClickHouse } from '@tailstream/store';
 import { startRuntime, type Logger } from '@tailstream/telemetry';
 import type { AggregatorConfig } from './config';
+import { withKillAfterInserts } from './fault-injection';
 import { createAggregatorMetrics } from './metrics';
 import { queryRoute } from './query-route';
 import { RedPipeline } from './red-pipeline';
@@ -23,8 +24,11 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
   const { logger, registry, ops, shutdown } = rt;
   const metrics = createAggregatorMetrics(registry);
   const topics = topicNames(config.kafka.topicPrefix);
+  // Not ready until every pipeline runs (the ops server answers from the first line on).
+  let started = false;
+  ops.addReadinessCheck('started', () => started);
 
-  const ch = createClickHouse({
+  const store = createClickHouse({
     database: config.clickhouse.database,
     url: config.clickhouse.url || undefined,
     username: config.clickhouse.username,
@@ -32,10 +36,12 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
     embeddedPath: config.clickhouse.dataPath,
   });
   if (config.migrate) {
-    const applied = await migrate(ch, { database: config.clickhouse.database, ttlDays: config.clickhouse.ttlDays });
+    const applied = await migrate(store, { database: config.clickhouse.database, ttlDays: config.clickhouse.ttlDays });
     if (applied.length > 0) logger.info({ applied: applied.map((m) => m.name) }, 'applied ClickHouse migrations');
   }
-  if (config.ops.queryEndpoint) ops.addRoute('/query', queryRoute(ch));
+  // Inserts of the pipelines go through the (test-only, normally absent) fault injection.
+  const ch = withKillAfterInserts(store, config.fault);
+  if (config.ops.queryEndpoint) ops.addRoute('/query', queryRoute(store));
   logger.info({ clickhouse: config.clickhouse.url || `embedded chdb at ${config.clickhouse.dataPath}`, database: config.clickhouse.database }, 'ClickHouse ready');
 
   const kafka = createKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-aggregator` }, logger);
@@ -57,13 +63,16 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
       logger: logger.child({ component: `consumer-${suffix}` }),
       registry,
       metricPrefix: `tailstream_aggregator_${suffix}`,
+      sessionTimeoutMs: config.consumer.sessionTimeoutMs,
     });
     consumers.push(consumer);
     await consumer.start();
     ops.addReadinessCheck(`kafka_consumer_${suffix}`, () => consumer.isRunning);
     return consumer;
   };
-  const commitVia = (get: () => PartitionedConsumer | undefined) => (topic: string, partition: number, offset: bigint) => get()!.commit(topic, partition, offset);
+  // Handlers commit through their consumer, which is created with the handler: a late-bound reference.
+  const commitVia = (bound: { consumer?: PartitionedConsumer }) => (topic: string, partition: number, offset: bigint, metadata?: string) =>
+    bound.consumer!.commit(topic, partition, offset, metadata);
 
   let red: RedPipeline | undefined;
   if (config.red.enabled) {
@@ -77,7 +86,7 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
       epochMaxMessages: config.red.epochMaxMessages,
       serviceGraph: { enabled: config.red.serviceGraph },
     });
-    let consumer: PartitionedConsumer | undefined;
+    const bound: { consumer?: PartitionedConsumer } = {};
     const groupId = `${config.groupId}-red`;
     red = new RedPipeline(aggregator, ch, {
       metrics,
@@ -87,11 +96,11 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
       idleFlushMs: config.red.idleFlushMs,
       committedOffset: async (topic, partition) => {
         const c = (await fetchCommitted(kafka, groupId, topic)).get(partition);
-        return c && c.offset >= 0n ? c.offset : undefined;
+        return c && c.offset >= 0n ? c : undefined;
       },
-      commit: commitVia(() => consumer),
+      commit: commitVia(bound),
     });
-    consumer = await consume('red', topics.spans, red);
+    bound.consumer = await consume('red', topics.spans, red);
     const redRef = red;
     timers.push(setInterval(() => void redRef.flushIdle().catch((error: unknown) => logger.error({ err: error }, 'idle RED flush failed')), 1000));
   }
@@ -101,16 +110,21 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
     ['spans', topics.sampledSpans, OTEL_TRACES_TABLE, otelRowsOf, config.spans],
     ['summaries', topics.traceSummaries, TRACE_SUMMARIES_TABLE, summaryRowsOf, config.summaries],
   ] as const) {
-    let consumer: PartitionedConsumer | undefined;
+    const bound: { consumer?: PartitionedConsumer } = {};
+    const loaderGroup = `${config.groupId}-${suffix}`;
     const loader = new TableLoader(table, ch, mapper, limits, {
       metrics,
       logger: logger.child({ component: `loader-${suffix}` }),
       retry,
       deadLetters,
-      commit: commitVia(() => consumer),
+      committed: async (topic, partition) => {
+        const c = (await fetchCommitted(kafka, loaderGroup, topic)).get(partition);
+        return c && c.offset >= 0n ? c : undefined;
+      },
+      commit: commitVia(bound),
     });
     loaders.push(loader);
-    consumer = await consume(suffix, topic, loader);
+    bound.consumer = await consume(suffix, topic, loader);
     timers.push(setInterval(() => void loader.flushDue().catch((error: unknown) => logger.error({ err: error, table }, 'timed flush failed')), Math.max(100, Math.floor(limits.maxDelayMs / 2))));
   }
 
@@ -125,10 +139,11 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
     await Promise.all(consumers.map((c) => c.stop()));
   });
   shutdown.add('close the producer', () => producer.close());
-  shutdown.add('close ClickHouse', () => ch.close());
+  shutdown.add('close ClickHouse', () => store.close());
   rt.finish();
+  started = true;
   logger.info({ topics: [topics.spans, topics.sampledSpans, topics.traceSummaries] }, 'aggregator started');
-  return { opsPort: rt.opsPort, clickhouse: ch, stop: () => shutdown.run('stop requested') };
+  return { opsPort: rt.opsPort, clickhouse: store, stop: () => shutdown.run('stop requested') };
 }
 
 /** Extra RED dimensions: the named attributes as strings (flattened by the Collector's rule). */
