@@ -30,12 +30,24 @@ export const kafkaSection = z
   })
   .prefault({});
 
-export const httpSection = z
+/** The ops server (/metrics, /healthz, /readyz) of a worker, with that worker's default port. */
+export function opsSection(defaultPort: number, extra = '') {
+  return z
+    .object({
+      host: z.string().default('127.0.0.1').describe(`Address of the ops server (/metrics, /healthz, /readyz${extra}).`),
+      port: z.number().int().min(0).max(65535).default(defaultPort).describe('Port of the ops server (0 = any free port).'),
+    })
+    .prefault({});
+}
+
+/** Topics a worker creates at start-up when they are missing (the catalogue is in @tailstream/kafka). */
+export const topicsSection = z
   .object({
-    host: z.string().default('127.0.0.1').describe('Address the operations server (/metrics, /healthz, /readyz) binds to.'),
-    port: z.number().int().min(0).max(65535).describe('Port of the operations server (0 = any free port).'),
+    create: z.boolean().default(true).describe('Create missing topics at start-up.'),
+    partitions: z.number().int().positive().default(8).describe('Partitions of topics created at start-up.'),
+    replicationFactor: z.number().int().positive().default(1).describe('Replication factor of topics created at start-up.'),
   })
-  .describe('Operations HTTP server.');
+  .prefault({});
 
 export const logSection = z
   .object({

@@ -1,4 +1,4 @@
-import { COMMON_ALIASES, kafkaSection, loadConfig, logSection, type LoadConfigOptions } from '@tailstream/config';
+import { COMMON_ALIASES, kafkaSection, loadConfig, logSection, opsSection, topicsSection, type LoadConfigOptions } from '@tailstream/config';
 import { z } from 'zod';
 
 const MIB = 1024 * 1024;
@@ -7,12 +7,7 @@ const MIB = 1024 * 1024;
 export const samplerConfigSchema = z.object({
   kafka: kafkaSection,
   log: logSection,
-  ops: z
-    .object({
-      host: z.string().default('127.0.0.1').describe('Address of the ops server (/metrics, /healthz, /readyz).'),
-      port: z.number().int().min(0).max(65535).default(9465).describe('Port of the ops server (0 = any free port).'),
-    })
-    .prefault({}),
+  ops: opsSection(9465),
   groupId: z.string().default('tailstream-sampler').describe('Consumer group of the spans topic; instances of one group share the partitions.'),
   policy: z
     .object({
@@ -54,13 +49,7 @@ export const samplerConfigSchema = z.object({
       compression: z.enum(['none', 'gzip']).default('gzip').describe('Kafka batch compression.'),
     })
     .prefault({}),
-  topics: z
-    .object({
-      create: z.boolean().default(true).describe('Create missing topics at start-up.'),
-      partitions: z.number().int().positive().default(8).describe('Partitions of topics created at start-up.'),
-      replicationFactor: z.number().int().positive().default(1).describe('Replication factor of topics created at start-up.'),
-    })
-    .prefault({}),
+  topics: topicsSection,
 });
 
 export type SamplerConfig = z.output<typeof samplerConfigSchema>;
