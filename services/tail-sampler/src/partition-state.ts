@@ -59,9 +59,14 @@ export class PartitionState {
     return true;
   }
 
-  /** Offset to commit and the metadata recording how far this run handled records. */
+  /**
+   * Offset to commit and the metadata recording how far this run handled records. The offset is the
+   * first one still held by a trace; when no trace is held, the end of the handled records: late,
+   * replay-skipped and dead-lettered records never enter the buffer, yet they are done once
+   * `handledUpTo` passed them (their output was acknowledged first).
+   */
   commitPoint(): { offset: bigint; metadata: string } | undefined {
-    const offset = this.buffer.commitOffset();
+    const offset = this.buffer.safeCommitOffset() ?? this.handledUpTo ?? this.buffer.commitOffset();
     if (offset === undefined) return undefined;
     const mark = this.handledUpTo ?? offset;
     return { offset, metadata: encodeReplayMark(mark > this.replayMark ? mark : this.replayMark) };

@@ -152,6 +152,8 @@ export class SamplerHandler implements PartitionHandler {
       this.deps.logger.error({ err: error, topic: state.topic, partition: state.partition }, 'batch failed; replaying the partition from its last commit');
       const restart = state.lastCommitted ?? state.buffer.commitOffset();
       state.buffer.drain();
+      // The dropped traces' records are below it: no commit may reach it before they are read again.
+      state.handledUpTo = undefined;
       if (restart !== undefined) this.deps.seek(state.topic, state.partition, restart);
       throw error;
     }

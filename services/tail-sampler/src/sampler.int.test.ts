@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { createKafka, ensureTopics, topicNames } from '@tailstream/kafka';
+import { createKafka, ensureTopics, fetchCommitted, topicNames } from '@tailstream/kafka';
 import { toHex } from '@tailstream/model';
 import { createLogger } from '@tailstream/telemetry';
 import { testInfra, uniqueGroupId, uniqueTopicPrefix } from '@tailstream/test-harness';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { decodeReplayMark } from './partition-state';
 import { OutputCollector, SpanProducer, waitUntil, type Produced } from './test-support/kafka-io';
 import { metricValue, scrape } from './test-support/metrics';
 import {
@@ -39,7 +40,9 @@ describe('tail-sampler on a real broker', () => {
   const topics = topicNames(prefix);
   const policyFile = writePolicyFile(ERRORS_POLICY);
   const v1 = policyVersionOf(ERRORS_POLICY);
+  const groupId = uniqueGroupId('sampler');
   let kafka: Kafka;
+  let admin: Admin;
   let sampler: RunningSampler | undefined;
   let producer: SpanProducer;
   let out: OutputCollector;
@@ -47,19 +50,19 @@ describe('tail-sampler on a real broker', () => {
   beforeAll(async () => {
     kafka = createKafka({ brokers: brokers.split(','), clientId: 'sampler-it' }, logger);
     await ensureTopics(kafka, { prefix, partitions: PARTITIONS, replicationFactor: 1 });
+    admin = kafka.admin();
+    await admin.connect();
     producer = new SpanProducer(kafka, topics.spans);
     await producer.connect();
     out = new OutputCollector(kafka, topics);
     await out.start();
-    sampler = await startSampler(
-      testSamplerConfig({ brokers, prefix, groupId: uniqueGroupId('sampler'), policyFile, partitions: PARTITIONS }),
-      { logger },
-    );
+    sampler = await startSampler(testSamplerConfig({ brokers, prefix, groupId, policyFile, partitions: PARTITIONS }), { logger });
   });
 
   afterAll(async () => {
     await sampler?.stop();
     await producer?.disconnect();
+    await admin?.disconnect();
     await out?.stop();
   });
 
@@ -176,6 +179,18 @@ describe('tail-sampler on a real broker', () => {
       policyVersion: v1,
       spanCount: lateKept.spanKeys.size,
     });
+    // Nothing is buffered any more, so the partition is committed up to its end (past the late
+    // records), with the replay mark there too: a restart would not forward those spans again.
+    const latePartition = partitionOf.get(lateKept.hex)!;
+    const end = BigInt((await admin.fetchTopicOffsets(topics.spans)).find((o) => o.partition === latePartition)!.high);
+    await waitUntil(
+      async () => {
+        const committed = (await fetchCommitted(kafka, groupId, topics.spans)).get(latePartition);
+        return committed?.offset === end && decodeReplayMark(committed.metadata) === end;
+      },
+      10000,
+      () => `partition ${latePartition} committed up to ${end} with that replay mark`,
+    );
     // Late spans are not decisions: still one decision per trace.
     expect(out.decisionsOf(lateKept.hex)).toHaveLength(1);
     expect(out.decisionsOf(lateDropped.hex)).toHaveLength(1);
