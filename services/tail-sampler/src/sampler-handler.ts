@@ -102,9 +102,17 @@ export class SamplerHandler implements PartitionHandler {
   private async process(state: PartitionState, batch: PartitionBatch): Promise<void> {
     const { cache, emitter, metrics } = this.deps;
     const pending: Promise<void>[] = [];
+    let redelivered = 0;
     try {
       for (const message of batch.messages) {
         const offset = BigInt(message.offset);
+        // After a rebalance kafkajs restarts every partition it kept at its last commit, which stays
+        // below records held by undecided traces: this state handled those records already (they
+        // are in its buffer, or decided, or forwarded late), so they are not handled twice.
+        if (state.handledUpTo !== undefined && offset < state.handledUpTo) {
+          redelivered++;
+          continue;
+        }
         state.observe(Number(message.timestamp));
         let spans;
         try {
@@ -140,10 +148,14 @@ export class SamplerHandler implements PartitionHandler {
         const added = state.buffer.add(spans, offset, state.clockMs);
         if (added < spans.spans.length) metrics.duplicateSpans.inc(spans.spans.length - added);
       }
+      if (redelivered > 0) {
+        this.deps.logger.debug({ topic: state.topic, partition: state.partition, redelivered }, 'skipped records already handled');
+      }
       const last = batch.messages[batch.messages.length - 1];
       await Promise.all(pending);
       if (last) {
-        state.handledUpTo = BigInt(last.offset) + 1n;
+        const next = BigInt(last.offset) + 1n;
+        if (state.handledUpTo === undefined || next > state.handledUpTo) state.handledUpTo = next;
         state.caughtUp = state.handledUpTo >= BigInt(batch.highWatermark);
       }
       await this.decideDue(state);

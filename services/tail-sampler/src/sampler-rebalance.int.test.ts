@@ -69,6 +69,9 @@ describe('two tail-samplers in one group while partitions move', () => {
     const moved = b.handler.assigned.length;
     await sleep(2500);
 
+    // A kept some partitions through B's arrival; kafkajs restarts kept partitions at their last
+    // commit, i.e. before records A had already handled: they must not be handled twice.
+    const metricsA = await scrape(a.opsPort);
     await stop(a);
     await waitUntil(
       () => b.handler.assigned.length === PARTITIONS,
@@ -114,9 +117,15 @@ describe('two tail-samplers in one group while partitions move', () => {
     console.log(
       `[rebalance] traces=${traces.length} kept=${traces.filter((t) => t.errorCount > 0).length} partitions moved to B=${moved} ` +
         `decision records=${out.decisions.length} duplicate decisions=${duplicates} duplicate summaries=${summaryDuplicates} ` +
-        `B replay-skipped spans=${metricValue(metricsB, 'tailstream_sampler_replay_skipped_spans_total')} B late spans=${metricValue(metricsB, 'tailstream_sampler_late_spans_total')}`,
+        `late spans A=${metricValue(metricsA, 'tailstream_sampler_late_spans_total')} B=${metricValue(metricsB, 'tailstream_sampler_late_spans_total')} ` +
+        `duplicate spans A=${metricValue(metricsA, 'tailstream_sampler_duplicate_spans_total')} B=${metricValue(metricsB, 'tailstream_sampler_duplicate_spans_total')} ` +
+        `B replay-skipped spans=${metricValue(metricsB, 'tailstream_sampler_replay_skipped_spans_total')} kept span records=${out.kept.reduce((n, k) => n + k.value.batch.spans.length, 0)}`,
     );
     expect(problems).toEqual([]);
+    // Records re-delivered to the instance that handled them are neither late nor duplicate spans.
+    expect(metricValue(metricsA, 'tailstream_sampler_late_spans_total')).toBe(0);
+    expect(metricValue(metricsA, 'tailstream_sampler_duplicate_spans_total')).toBe(0);
+    expect(metricValue(metricsB, 'tailstream_sampler_duplicate_spans_total')).toBe(0);
     expect(out.decidedTraces().size).toBe(traces.length);
     expect(traces.length).toBeGreaterThan(50);
   });

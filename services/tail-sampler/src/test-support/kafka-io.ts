@@ -31,7 +31,8 @@ export class SpanProducer {
     kafka: Kafka,
     private readonly topic: string,
   ) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    // Idempotent: a retried send never writes a record twice, so every duplicate a test sees is the sampler's.
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   }
 
   connect(): Promise<void> {
