@@ -19,11 +19,8 @@ export const RED_CUT_MARK = 'red-cut:';
 /** The offset of a `red-cut:` mark, if the metadata holds one. */
 export function parseRedCut(metadata: string | null | undefined): bigint | undefined {
   if (!metadata?.startsWith(RED_CUT_MARK)) return undefined;
-  try {
-    return BigInt(metadata.slice(RED_CUT_MARK.length));
-  } catch {
-    return undefined;
-  }
+  const digits = metadata.slice(RED_CUT_MARK.length);
+  return /^\d+$/.test(digits) ? BigInt(digits) : undefined;
 }
 
 /**

@@ -21,11 +21,8 @@ export const BATCH_CUT_MARK = 'batch-cut:';
 /** The last offset of a `batch-cut:` mark, if the metadata holds one. */
 export function parseBatchCut(metadata: string | null | undefined): bigint | undefined {
   if (!metadata?.startsWith(BATCH_CUT_MARK)) return undefined;
-  try {
-    return BigInt(metadata.slice(BATCH_CUT_MARK.length));
-  } catch {
-    return undefined;
-  }
+  const digits = metadata.slice(BATCH_CUT_MARK.length);
+  return /^\d+$/.test(digits) ? BigInt(digits) : undefined;
 }
 
 interface Pending {
