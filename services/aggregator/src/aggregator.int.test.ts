@@ -65,7 +65,7 @@ describe('aggregator on a real broker and ClickHouse engine: ground truth', () =
       testAggregatorConfig(
         { prefix, groupId, database, partitions: PARTITIONS },
         {
-          red: { bucketSeconds: BUCKET_SECONDS, allowedLatenessSeconds: 10, histogramBoundsMs: [...TEST_BOUNDS_MS], epochMaxMessages: 40, idleFlushMs: 1000 },
+          red: { bucketSeconds: BUCKET_SECONDS, allowedLatenessSeconds: 10, histogramBoundsMs: [...TEST_BOUNDS_MS], epochMaxMessages: 40, idleFlushMs: 3000 },
           spans: { maxRows: 60, maxBytes: 1 << 20, maxDelayMs: 500 },
           summaries: { maxRows: 15, maxBytes: 1 << 20, maxDelayMs: 500 },
           retry: { initialMs: 100, maxMs: 1000 },

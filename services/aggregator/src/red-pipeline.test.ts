@@ -70,6 +70,17 @@ describe('RedPipeline', () => {
     expect(unmarked.ch.inserts()[0]?.token).toBe(`red:${TOPIC}:red:0:0-4`);
   });
 
+  it('does not cut an idle or stopping partition elsewhere while its replay has not reached the recorded cut', async () => {
+    const replay = setUp({ committed: { offset: 0n, metadata: `${RED_CUT_MARK}4` } });
+    await replay.pipeline.onAssigned(TOPIC, 0);
+    await replay.pipeline.handleBatch(batch([0, 1, 2].map((o) => spanMessage(o))), liveContext);
+    await replay.pipeline.flushIdle();
+    await replay.pipeline.flushAll();
+    expect(replay.events).toEqual([]);
+    await replay.pipeline.handleBatch(batch([3, 4].map((o) => spanMessage(o))), liveContext);
+    expect(summary(replay.events)).toEqual([`commit 0 ${RED_CUT_MARK}4`, `insert red:${TOPIC}:red:0:0-4`, `insert edges:${TOPIC}:red:0:0-4`, 'commit 5']);
+  });
+
   it('commits past an idle partition whose last epoch only held back unpaired service-graph halves', async () => {
     // Two messages end an epoch; their unpaired DB client spans hold the commit at the epoch start.
     const { events, pipeline } = setUp({ epochMaxMessages: 2 });

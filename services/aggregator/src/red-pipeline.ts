@@ -150,6 +150,10 @@ export class RedPipeline implements PartitionHandler {
 
   private flushPartition(partition: number): Promise<void> {
     return this.serial.run(String(partition), async () => {
+      // A replay that has not reached its recorded cut must not cut elsewhere: the original cut's
+      // insert may have landed, and a different range would count its messages twice. Its rows
+      // stay uncommitted; the input (or the next owner) brings it to the cut.
+      if (this.replayCuts.has(partition)) return;
       await this.flushEverything(this.topic, partition);
       this.lastMessageAt.set(partition, Date.now());
       this.updateGauges();

@@ -68,6 +68,14 @@ describe('TableLoader', () => {
     expect(summary(events).slice(2)).toEqual([`commit 10 ${BATCH_CUT_MARK}11`, `insert otel_traces:${TOPIC}:0:10-11 2`, 'commit 12']);
   });
 
+  it('leaves a replay short of its recorded cut uncommitted at shutdown', async () => {
+    const { events, loader } = setUp({}, { offset: 7n, metadata: `${BATCH_CUT_MARK}9` });
+    await loader.onAssigned(TOPIC, 0);
+    await loader.handleBatch(batch(0, [message(7, 'rows:1'), message(8, 'rows:1')]), liveContext);
+    await loader.flushAll();
+    expect(events).toEqual([]);
+  });
+
   it('cuts before the first record past a recorded cut whose offset no longer exists', async () => {
     const { events, loader } = setUp({}, { offset: 5n, metadata: `${BATCH_CUT_MARK}6` });
     await loader.onAssigned(TOPIC, 0);
