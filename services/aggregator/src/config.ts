@@ -31,7 +31,7 @@ export const aggregatorConfigSchema = z.object({
       enabled: z.boolean().default(true).describe('Compute RED metrics and the service graph from the spans topic.'),
       bucketSeconds: z.number().int().positive().default(60).describe('Width of a RED time bucket (by span start).'),
       allowedLatenessSeconds: z.number().int().min(0).optional().describe('How far behind the watermark a span may be and still join its bucket’s first row (default 2 buckets).'),
-      histogramBoundsMs: z.array(z.number().positive()).optional().describe('Explicit histogram bounds in ms (default: the spanmetrics connector’s).'),
+      histogramBoundsMs: z.array(z.coerce.number<string | number>().positive()).optional().describe('Explicit histogram bounds in ms (default: the spanmetrics connector’s).'),
       extraDimensions: z.array(z.string().min(1)).default([]).describe('Span attributes added as RED dimensions, e.g. http.route.'),
       maxSeriesPerService: z.number().int().positive().default(2000).describe('Series per service before new ones fold into the overflow series.'),
       epochMaxMessages: z.number().int().positive().default(2000).describe('Messages after which a partition’s RED state is flushed (input-driven, replay-safe).'),

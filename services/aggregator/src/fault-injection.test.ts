@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { aggregatorConfigSchema, AGGREGATOR_ENV_PREFIX, loadAggregatorConfig } from './config';
+import { aggregatorConfigSchema } from './config';
 import { withKillAfterInserts } from './fault-injection';
 import { FakeClickHouse } from './test-support/fakes';
 
@@ -13,14 +13,6 @@ describe('fault injection (tests only)', () => {
     expect(config.fault).toEqual({ killAfterInserts: 0, killTable: '' });
     const ch = new FakeClickHouse();
     expect(withKillAfterInserts(ch, config.fault)).toBe(ch);
-  });
-
-  it('is set from TAILSTREAM_AGGREGATOR_FAULT_* env vars', () => {
-    const config = loadAggregatorConfig({
-      env: { [`${AGGREGATOR_ENV_PREFIX}FAULT_KILL_AFTER_INSERTS`]: '3', [`${AGGREGATOR_ENV_PREFIX}FAULT_KILL_TABLE`]: 'otel_traces', [`${AGGREGATOR_ENV_PREFIX}CONSUMER_SESSION_TIMEOUT_MS`]: '6000' },
-    });
-    expect(config.fault).toEqual({ killAfterInserts: 3, killTable: 'otel_traces' });
-    expect(config.consumer.sessionTimeoutMs).toBe(6000);
   });
 
   it('SIGKILLs the process right after the N-th acknowledged insert into the table, before returning to the caller', async () => {
