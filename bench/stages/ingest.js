@@ -1,0 +1,93 @@
+'use strict';
+/**
+ * Stage `ingest`: OTLP/HTTP protobuf requests (the load generator's traffic, pre-encoded, sent
+ * with keep-alive, each re-timed to "now" as it leaves) → the real ingest worker in a child
+ * process → Kafka. Once per producer compression (none, gzip), each on fresh topics.
+ * Figures: spans/s accepted (ingest's own counter), the ingest process's CPU (so spans per
+ * CPU-second = per core) and peak RSS, the sender's and the broker's CPU.
+ */
+const { freePort, startWorker, sleep } = require('../lib/workers');
+const { sendRequests } = require('../lib/http-sender');
+const { ProcessWatch } = require('../lib/proc');
+const prom = require('../lib/prom');
+const { takeSpans } = require('../lib/traffic');
+
+async function runCase(ctx, compression, requests, spans) {
+  const prefix = ctx.prefix(`ingest-${compression}`);
+  const [otlpPort, opsPort] = [await freePort(), await freePort()];
+  const worker = startWorker({
+    command: 'ingest',
+    label: `ingest-${compression}`,
+    logDir: ctx.logDir,
+    opsPort,
+    nodeArgs: ctx.nodeArgs(`ingest-${compression}`),
+    env: {
+      KAFKA_BROKERS: ctx.broker.brokers,
+      TAILSTREAM_TOPIC_PREFIX: prefix,
+      TAILSTREAM_INGEST_OPS_PORT: String(opsPort),
+      TAILSTREAM_INGEST_OTLP_HTTP_PORT: String(otlpPort),
+      TAILSTREAM_INGEST_PRODUCER_COMPRESSION: compression,
+    },
+  });
+  try {
+    await worker.waitReady();
+    // Warm-up: a few requests so the first measured ones do not pay JIT and connection set-up.
+    const warm = requests.slice(0, Math.min(10, requests.length));
+    await sendRequests({ url: `http://127.0.0.1:${otlpPort}/v1/traces`, requests: warm, concurrency: 2 });
+    const acceptedBefore = prom.sum(await worker.metrics(), 'tailstream_ingest_spans_accepted_total');
+    const watch = new ProcessWatch({ ingest: worker.pid, sender: process.pid, broker: ctx.broker.pid }, { threadsOf: ['ingest'] }).start();
+    const stats = await sendRequests({ url: `http://127.0.0.1:${otlpPort}/v1/traces`, requests, concurrency: ctx.concurrency });
+    const usage = watch.stop();
+    const metrics = await worker.metrics();
+    const accepted = prom.sum(metrics, 'tailstream_ingest_spans_accepted_total') - acceptedBefore;
+    if (accepted !== spans) throw new Error(`ingest accepted ${accepted} spans of ${spans} sent`);
+    const ingestCpu = usage.processes.ingest.cpuSeconds;
+    return {
+      case: `compression ${compression}`,
+      spans: accepted,
+      requests: stats.requests,
+      spansPerSecond: Math.round(accepted / usage.wallSeconds),
+      spansPerCoreSecond: Math.round(accepted / ingestCpu),
+      peakRssMiB: usage.processes.ingest.peakRssMiB,
+      ingestCoresUsed: usage.processes.ingest.coresUsed,
+      senderCoresUsed: usage.processes.sender.coresUsed,
+      brokerCoresUsed: usage.processes.broker?.coresUsed,
+      otherCoresUsed: usage.machine.otherCores,
+      statuses: stats.statuses,
+      retries: stats.retries,
+      kafkaMessages: prom.sum(metrics, 'tailstream_ingest_kafka_messages_produced_total'),
+      kafkaBytes: prom.sum(metrics, 'tailstream_ingest_kafka_bytes_produced_total'),
+      usage,
+    };
+  } finally {
+    await worker.stop();
+    await sleep(200);
+  }
+}
+
+module.exports = {
+  name: 'ingest',
+  summary: 'OTLP/HTTP protobuf → ingest worker (child process) → Kafka, producer compression none vs gzip',
+  async run(ctx) {
+    const traffic = ctx.traffic();
+    const { requests, spans } = takeSpans(traffic, ctx.quick ? 40_000 : 200_000);
+    const cases = [];
+    for (const compression of ['none', 'gzip']) {
+      ctx.say(`ingest: ${spans} spans in ${requests.length} requests, compression ${compression}, ${ctx.concurrency} in flight`);
+      const c = await runCase(ctx, compression, requests, spans);
+      ctx.say(`ingest: ${c.spansPerSecond} spans/s, ${c.spansPerCoreSecond} spans/s per core, peak RSS ${c.peakRssMiB} MiB`);
+      cases.push(c);
+    }
+    return {
+      rows: cases.map((c) => ({
+        case: c.case,
+        spansPerSecond: c.spansPerSecond,
+        spansPerCoreSecond: c.spansPerCoreSecond,
+        peakRssMiB: c.peakRssMiB,
+        note: `ingest ${c.ingestCoresUsed} cores, broker ${c.brokerCoresUsed ?? '?'}, sender ${c.senderCoresUsed}, other ${c.otherCoresUsed}`,
+        target: 150_000,
+      })),
+      details: { concurrency: ctx.concurrency, cases },
+    };
+  },
+};

@@ -1,0 +1,145 @@
+'use strict';
+/**
+ * Stage `sampler`: the tail-sampler worker alone. The spans topic is pre-loaded with the load
+ * generator's traffic as ingest writes it (record timestamps follow the traffic's virtual
+ * timeline, ~50k spans/s of data time, which is the sampler's clock), then the worker (child
+ * process) runs with every policy type (bench/stages/policies-all.yaml) until every trace is
+ * decided. Figures: consume → decide → produce spans/s (wall, while consuming), spans per CPU
+ * second of the worker from ready to the last decision, peak RSS, keep rate. Then
+ * bench/sampler-core.js (one thread, no Kafka): buffer + policies cost and heap per buffered span.
+ */
+const path = require('path');
+const { freePort, startWorker, sleep, ROOT } = require('../lib/workers');
+const { createTopics, produceRecords } = require('../lib/kafka');
+const { spanRecords } = require('../lib/preload');
+const { ProcessWatch, mib } = require('../lib/proc');
+const { runChildBench } = require('../lib/child-bench');
+const prom = require('../lib/prom');
+const { takeSpans, decodeAsIngest } = require('../lib/traffic');
+
+const POLICY_FILE = path.join(ROOT, 'bench', 'stages', 'policies-all.yaml');
+/** Decision waits of the sampler and pipeline benches (short, as for a demo; see docs/performance.md). */
+const DECISION_ENV = { TAILSTREAM_SAMPLER_DECISION_WAIT_MS: '3000', TAILSTREAM_SAMPLER_DECISION_WAIT_AFTER_ROOT_MS: '500' };
+
+async function workerRun(ctx) {
+  const { requests } = takeSpans(ctx.traffic(), ctx.quick ? 40_000 : 300_000);
+  const decoded = decodeAsIngest(requests, BigInt(Date.now() - 60_000) * 1_000_000n);
+  const { records, spans, traces } = spanRecords(decoded);
+  const prefix = ctx.prefix('sampler');
+  const topics = await createTopics(ctx.kafka, prefix);
+  ctx.say(`sampler: pre-loading ${spans} spans of ${traces} traces (${records.length} records) into ${topics.spans}`);
+  await produceRecords(ctx.kafka, topics.spans, records);
+
+  const opsPort = await freePort();
+  const worker = startWorker({
+    command: 'sampler',
+    logDir: ctx.logDir,
+    opsPort,
+    nodeArgs: ctx.nodeArgs('sampler'),
+    env: {
+      KAFKA_BROKERS: ctx.broker.brokers,
+      TAILSTREAM_TOPIC_PREFIX: prefix,
+      TAILSTREAM_SAMPLER_OPS_PORT: String(opsPort),
+      TAILSTREAM_SAMPLER_GROUP_ID: `${prefix}sampler`,
+      TAILSTREAM_SAMPLER_POLICY_FILE: POLICY_FILE,
+      TAILSTREAM_SAMPLER_POLICY_RELOAD_INTERVAL_MS: '0',
+      ...DECISION_ENV,
+    },
+  });
+  try {
+    await worker.waitReady();
+    const watch = new ProcessWatch({ sampler: worker.pid, broker: ctx.broker.pid }, { threadsOf: ['sampler'] }).start();
+    const t0 = Date.now();
+    let consumedAt;
+    let decidedAt;
+    let metrics = '';
+    let peakBufferedSpans = 0;
+    const deadline = t0 + (ctx.quick ? 120_000 : 300_000);
+    while (Date.now() < deadline) {
+      await sleep(500);
+      metrics = await worker.metrics();
+      const received = prom.sum(metrics, 'tailstream_sampler_spans_received_total');
+      const decided = prom.sum(metrics, 'tailstream_sampler_decisions_total');
+      peakBufferedSpans = Math.max(peakBufferedSpans, prom.sum(metrics, 'tailstream_sampler_buffered_spans'));
+      if (consumedAt === undefined && received >= spans) consumedAt = Date.now();
+      if (consumedAt !== undefined && decided >= traces) {
+        decidedAt = Date.now();
+        break;
+      }
+      if (!worker.running) throw new Error(`sampler exited; see ${worker.logFile}`);
+    }
+    const usage = watch.stop();
+    if (decidedAt === undefined) throw new Error(`sampler did not decide every trace in time; see ${worker.logFile}`);
+    const kept = prom.sum(metrics, 'tailstream_sampler_decisions_total', { outcome: 'kept' });
+    const decided = prom.sum(metrics, 'tailstream_sampler_decisions_total');
+    const cpu = usage.processes.sampler.cpuSeconds;
+    return {
+      spans,
+      traces,
+      records: records.length,
+      consumeSeconds: (consumedAt - t0) / 1000,
+      allDecidedSeconds: (decidedAt - t0) / 1000,
+      spansPerSecond: Math.round(spans / ((consumedAt - t0) / 1000)),
+      spansPerCoreSecond: Math.round(spans / cpu),
+      peakRssMiB: usage.processes.sampler.peakRssMiB,
+      peakBufferedSpans,
+      keptTraces: kept,
+      keptRatio: Math.round((1000 * kept) / decided) / 1000,
+      decisionsByPolicy: prom.byLabel(metrics, 'tailstream_sampler_decisions_total', 'policy'),
+      decisionReasons: prom.byLabel(metrics, 'tailstream_sampler_decision_triggers_total', 'reason'),
+      lateSpans: prom.sum(metrics, 'tailstream_sampler_late_spans_total'),
+      messagesProduced: prom.sum(metrics, 'tailstream_sampler_kafka_messages_produced_total'),
+      batches: prom.histogram(metrics, 'tailstream_sampler_consumer_batch_messages'),
+      batchProcessingSeconds: prom.histogram(metrics, 'tailstream_sampler_consumer_batch_processing_seconds'),
+      produceLatencySeconds: prom.histogram(metrics, 'tailstream_sampler_kafka_produce_latency_seconds', { outcome: 'ok' }),
+      usage,
+    };
+  } finally {
+    await worker.stop();
+  }
+}
+
+module.exports = {
+  name: 'sampler',
+  summary: 'tail-sampler worker (child process) on a pre-loaded spans topic, every policy type; sampler core and heap per buffered span',
+  DECISION_ENV,
+  POLICY_FILE,
+  async run(ctx) {
+    const w = await workerRun(ctx);
+    ctx.say(`sampler: ${w.spansPerSecond} spans/s while consuming, ${w.spansPerCoreSecond} spans/s per core, kept ${(w.keptRatio * 100).toFixed(1)} % of ${w.traces} traces, peak RSS ${w.peakRssMiB} MiB`);
+    ctx.say('sampler: bench/sampler-core.js (one thread: assembly + policies, heap per buffered span)');
+    const core = await runChildBench({
+      script: 'bench/sampler-core.js',
+      args: ctx.quick ? ['--quick'] : [],
+      nodeArgs: ['--expose-gc'],
+      resultFile: 'bench/results/sampler-core.json',
+      logFile: path.join(ctx.logDir, 'sampler-core.log'),
+    });
+    const heap = core.result.heap;
+    return {
+      rows: [
+        {
+          case: 'worker: consume → decide → produce, 16 policy types',
+          spansPerSecond: w.spansPerSecond,
+          spansPerCoreSecond: w.spansPerCoreSecond,
+          peakRssMiB: w.peakRssMiB,
+          note: `kept ${(w.keptRatio * 100).toFixed(1)} % of traces; all decided after ${w.allDecidedSeconds.toFixed(1)} s; sampler ${w.usage.processes.sampler.coresUsed} cores, broker ${w.usage.processes.broker?.coresUsed ?? '?'}, other ${w.usage.machine.otherCores}`,
+          target: 150_000,
+        },
+        {
+          case: 'core: Avro decode + assembly + policies (sampler-core, wall of one thread)',
+          spansPerSecond: core.result.consumeSpansPerSec,
+          spansPerCoreSecond: core.result.consumeSpansPerSec,
+          peakRssMiB: mib(core.usage?.peakRssBytes),
+          note: `assembly + policies alone ${core.result.coreSpansPerSec}/s; Avro decode ${core.result.avroDecodeNsPerSpan} ns/span; policies ${core.result.evaluateNsPerSpan} ns/span`,
+          target: 150_000,
+        },
+        {
+          case: 'heap per buffered span (sampler-core)',
+          note: typeof heap === 'object' ? `${heap.heapBytesPerBufferedSpan} B/span (target ≤ 400); +${heap.arrayBufferBytesPerSpan} B/span of Buffer memory outside the heap` : String(heap),
+        },
+      ],
+      details: { worker: w, core: core.result, coreUsage: core.usage, policyFile: 'bench/stages/policies-all.yaml', decisionEnv: DECISION_ENV },
+    };
+  },
+};
