@@ -165,6 +165,10 @@ export class PartitionedConsumer {
     if (!init) {
       init = this.options.handler.onAssigned?.(batch.topic, batch.partition) ?? Promise.resolve();
       this.initialized.set(k, init);
+      // A failed start-up is retried with the next batch instead of sticking to the partition.
+      init.catch(() => {
+        if (this.initialized.get(k) === init) this.initialized.delete(k);
+      });
     }
     await init;
     if (batch.messages.length === 0) return;

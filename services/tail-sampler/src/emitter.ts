@@ -28,11 +28,12 @@ export class DecisionEmitter {
   async emit(traces: readonly DecidedTrace[], engine: PolicyEngine): Promise<void> {
     if (traces.length === 0) return;
     const sends: Promise<void>[] = [];
+    const decided: SamplingDecision[] = [];
     for (const trace of traces) {
       const outcome = engine.evaluate(trace);
       this.countShadow(engine, trace);
       const decision = toDecision(trace, outcome, engine.version);
-      this.cache.set(trace.traceId, decision);
+      decided.push(decision);
       this.metrics.decisions.inc({ policy: decision.policy || 'none', outcome: decision.sampled ? 'kept' : 'dropped' });
       this.metrics.decisionReasons.inc({ reason: trace.reason });
       this.metrics.decisionLatency.observe(Math.max(0, trace.decidedAtMs - trace.firstArrivalMs) / 1000);
@@ -52,6 +53,8 @@ export class DecisionEmitter {
       sends.push(this.producer.send(this.topics.decisions, { key, value: this.decisions.encode(decision), headers: this.decisions.headers }));
     }
     await Promise.all(sends);
+    // Only acknowledged decisions route late spans: after a failed output the traces are assembled again.
+    for (const decision of decided) this.cache.set(decision.traceId, decision);
   }
 
   /** Forwards late spans of a kept trace with the cached decision. */

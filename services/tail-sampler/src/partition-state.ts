@@ -18,6 +18,10 @@ export class PartitionState {
   /** Next offset after the last record handled in this run. */
   handledUpTo: bigint | undefined;
   lastCommitted: bigint | undefined;
+  /** First record read since assignment (where to restart when output fails before any commit). */
+  firstOffset: bigint | undefined;
+  /** After a failed output: records are ignored until the re-read reaches this offset again. */
+  awaitingOffset: bigint | undefined;
   /** True when the last fetched batch reached the partition's high watermark (nothing more was written then). */
   caughtUp = false;
   private chain: Promise<unknown> = Promise.resolve();

@@ -87,7 +87,11 @@ export class SamplerHandler implements PartitionHandler {
       [...this.partitions.values()].map((state) =>
         state.exclusive(async () => {
           if (idle.has(state)) state.advanceIfIdle(this.deps.idleAdvanceMs);
-          await this.decideDue(state);
+          try {
+            await this.decideDue(state);
+          } catch (error) {
+            this.recover(state, error, 'tick');
+          }
         }),
       ),
     );
@@ -103,9 +107,15 @@ export class SamplerHandler implements PartitionHandler {
     const { cache, emitter, metrics } = this.deps;
     const pending: Promise<void>[] = [];
     let redelivered = 0;
+    let lastHandled: bigint | undefined;
     try {
       for (const message of batch.messages) {
         const offset = BigInt(message.offset);
+        // After a failed output: records fetched before the seek took effect come again from the restart offset.
+        if (state.awaitingOffset !== undefined) {
+          if (offset !== state.awaitingOffset) continue;
+          state.awaitingOffset = undefined;
+        }
         // After a rebalance kafkajs restarts every partition it kept at its last commit, which stays
         // below records held by undecided traces: this state handled those records already (they
         // are in its buffer, or decided, or forwarded late), so they are not handled twice.
@@ -114,6 +124,8 @@ export class SamplerHandler implements PartitionHandler {
           continue;
         }
         state.observe(Number(message.timestamp));
+        if (state.firstOffset === undefined) state.firstOffset = offset;
+        lastHandled = offset;
         let spans;
         try {
           spans = this.codec.decode(message.value ?? Buffer.alloc(0), headerString(message.headers, SCHEMA_HEADER));
@@ -151,25 +163,38 @@ export class SamplerHandler implements PartitionHandler {
       if (redelivered > 0) {
         this.deps.logger.debug({ topic: state.topic, partition: state.partition, redelivered }, 'skipped records already handled');
       }
-      const last = batch.messages[batch.messages.length - 1];
       await Promise.all(pending);
-      if (last) {
-        const next = BigInt(last.offset) + 1n;
+      if (lastHandled !== undefined) {
+        const next = lastHandled + 1n;
         if (state.handledUpTo === undefined || next > state.handledUpTo) state.handledUpTo = next;
         state.caughtUp = state.handledUpTo >= BigInt(batch.highWatermark);
       }
       await this.decideDue(state);
     } catch (error) {
-      // Output not acknowledged: forget this partition's in-memory state and read again from the last commit.
-      this.deps.logger.error({ err: error, topic: state.topic, partition: state.partition }, 'batch failed; replaying the partition from its last commit');
-      const restart = state.lastCommitted ?? state.buffer.commitOffset();
-      state.buffer.drain();
-      // The dropped traces' records are below it: no commit may reach it before they are read again.
-      state.handledUpTo = undefined;
-      if (restart !== undefined) this.deps.seek(state.topic, state.partition, restart);
-      throw error;
+      // Not rethrown: kafkajs would retry this same batch; the seek in recover() re-reads from the commit instead.
+      this.recover(state, error, 'batch');
+      return;
     }
     this.updateGauges();
+  }
+
+  /**
+   * Output was not acknowledged: forget this partition's in-memory state and read it again from
+   * the last commit (or, before any commit, from the first record read since assignment), so the
+   * traces taken out of the buffer for the failed output are assembled and decided again.
+   */
+  private recover(state: PartitionState, error: unknown, where: 'batch' | 'tick'): void {
+    const restart = state.lastCommitted ?? state.firstOffset;
+    this.deps.logger.error({ err: error, topic: state.topic, partition: state.partition, where, restart: String(restart ?? '') }, 'output failed; replaying the partition from its last commit');
+    state.buffer.drain();
+    // The clock is rebuilt from the records read again, as it was built the first time.
+    state.clockMs = 0;
+    // The dropped traces' records are below it: no commit may pass them before they are read again.
+    state.handledUpTo = undefined;
+    if (restart !== undefined) {
+      state.awaitingOffset = restart;
+      this.deps.seek(state.topic, state.partition, restart);
+    }
   }
 
   private async decideDue(state: PartitionState): Promise<void> {
