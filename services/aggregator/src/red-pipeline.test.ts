@@ -16,6 +16,7 @@ function spanMessage(offset: number, spans = 4): KafkaMessage {
 
 function setUp(options: { epochMaxMessages?: number; committed?: { offset: bigint; metadata: string | null } } = {}) {
   const events: Event[] = [];
+  const seeks: bigint[] = [];
   const ch = new FakeClickHouse(events);
   const { registry, metrics, logger } = unitDeps();
   const dlq = fakeDeadLetters();
@@ -28,8 +29,9 @@ function setUp(options: { epochMaxMessages?: number; committed?: { offset: bigin
     idleFlushMs: 0,
     committedOffset: async () => options.committed,
     commit: recordingCommit(events),
+    seek: (_topic, _partition, offset) => void seeks.push(offset),
   });
-  return { events, ch, registry, pipeline, letters: dlq.letters };
+  return { events, ch, registry, pipeline, letters: dlq.letters, seeks, red };
 }
 
 const batch = (messages: KafkaMessage[]) => ({ topic: TOPIC, partition: 0, messages, highWatermark: String(Number(messages.at(-1)?.offset ?? -1) + 1) });
@@ -121,5 +123,25 @@ describe('RedPipeline', () => {
 
   it('reads only well-formed cut marks', () => {
     expect(['red-cut:41', 'red-cut:', 'red-cut:1e3', 'batch-cut:4', null, undefined].map(parseRedCut)).toEqual([41n, undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it('re-reads a partition from its commit when a batch fails part way, so no span is counted twice or lost', async () => {
+    const { ch, pipeline, seeks, red } = setUp({ committed: { offset: 0n, metadata: null } });
+    await pipeline.onAssigned(TOPIC, 0);
+    await pipeline.handleBatch(batch([0, 1].map((o) => spanMessage(o))), liveContext);
+    // Offset 3 is poison and the dead-letter write fails (Kafka down): the batch fails after offset 2 was added.
+    const dlqDown = { send: async () => Promise.reject(new Error('Kafka down')) };
+    (pipeline as unknown as { deps: { deadLetters: unknown } }).deps.deadLetters = dlqDown;
+    await pipeline.handleBatch(batch([spanMessage(2), message(3, Buffer.from('garbage'), codec.headers)]), liveContext);
+    expect(seeks).toEqual([0n]);
+    (pipeline as unknown as { deps: { deadLetters: unknown } }).deps.deadLetters = fakeDeadLetters().writer;
+    // Records fetched before the seek took effect are ignored; the re-read from 0 rebuilds everything once.
+    await pipeline.handleBatch(batch([spanMessage(4)]), liveContext);
+    await pipeline.handleBatch(batch([spanMessage(0), spanMessage(1), spanMessage(2), message(3, Buffer.from('garbage'), codec.headers), spanMessage(4)]), liveContext);
+    await pipeline.flushAll();
+    const byToken = new Map(ch.inserts().filter((i) => i.table.startsWith('red_metrics')).map((i) => [i.token, i.lines]));
+    const calls = [...byToken.values()].flat().reduce((n, line) => n + Number((JSON.parse(line) as { Calls: number }).Calls), 0);
+    expect(calls).toBe(4 * 4);
+    expect(red.stats.skippedMessages).toBeGreaterThanOrEqual(1);
   });
 });

@@ -62,22 +62,50 @@ export class RedPipeline implements PartitionHandler {
       /** The group's committed offset of a partition and its metadata (undefined when none). */
       committedOffset: (topic: string, partition: number) => Promise<{ offset: bigint; metadata: string | null } | undefined>;
       commit: (topic: string, partition: number, offset: bigint, metadata?: string) => Promise<void>;
+      /** Makes the next fetch of a partition start at `offset`. */
+      seek: (topic: string, partition: number, offset: bigint) => void;
     },
   ) {}
+
+  /** Per partition: after a failed batch, records are ignored until the re-read reaches this offset. */
+  private readonly awaiting = new Map<number, bigint>();
+  /** Per partition: first offset read since assignment (where to re-read when nothing was committed). */
+  private readonly firstOffset = new Map<number, bigint>();
 
   async onAssigned(topic: string, partition: number): Promise<void> {
     this.topic = topic;
     const committed = await this.deps.committedOffset(topic, partition);
     await this.serial.run(String(partition), async () => {
-      this.replayCuts.delete(partition);
-      this.committed.delete(partition);
-      if (committed !== undefined && committed.offset >= 0n) {
-        this.red.resume(partition, committed.offset);
-        this.committed.set(partition, committed.offset);
-        const cut = parseRedCut(committed.metadata);
-        if (cut !== undefined && cut >= committed.offset) this.replayCuts.set(partition, cut);
-      } else this.red.release(partition);
+      this.awaiting.delete(partition);
+      this.firstOffset.delete(partition);
+      this.restartFrom(partition, committed);
     });
+  }
+
+  /** Starts the partition's RED state over at the committed offset (and repeats a recorded cut). */
+  private restartFrom(partition: number, committed: { offset: bigint; metadata: string | null } | undefined): void {
+    this.replayCuts.delete(partition);
+    this.committed.delete(partition);
+    if (committed !== undefined && committed.offset >= 0n) {
+      this.red.resume(partition, committed.offset);
+      this.committed.set(partition, committed.offset);
+      const cut = parseRedCut(committed.metadata);
+      if (cut !== undefined && cut >= committed.offset) this.replayCuts.set(partition, cut);
+    } else this.red.release(partition);
+  }
+
+  /**
+   * A batch failed part way (e.g. the dead-letter write or an insert was refused): the RED state may
+   * hold part of it, so it is rebuilt by reading the partition again from its commit.
+   */
+  private async rewind(topic: string, partition: number, error: unknown): Promise<void> {
+    const committed = await this.deps.committedOffset(topic, partition);
+    const restart = committed !== undefined && committed.offset >= 0n ? committed.offset : this.firstOffset.get(partition);
+    this.deps.logger.error({ err: error, topic, partition, restart: String(restart ?? '') }, 'RED batch failed; re-reading the partition from its commit');
+    if (restart === undefined) throw error;
+    this.restartFrom(partition, committed ?? { offset: restart, metadata: null });
+    this.awaiting.set(partition, restart);
+    this.deps.seek(topic, partition, restart);
   }
 
   async onRevoked(_topic: string, partition: number): Promise<void> {
@@ -92,15 +120,31 @@ export class RedPipeline implements PartitionHandler {
   handleBatch(batch: PartitionBatch, ctx: BatchContext): Promise<void> {
     return this.serial.run(String(batch.partition), async () => {
       this.topic = batch.topic;
+      try {
+        await this.aggregate(batch, ctx);
+      } catch (error) {
+        if (this.stopping || ctx.isStale()) throw error;
+        await this.rewind(batch.topic, batch.partition, error);
+      }
+    });
+  }
+
+  private async aggregate(batch: PartitionBatch, ctx: BatchContext): Promise<void> {
+    {
       for (const message of batch.messages) {
         const offset = BigInt(message.offset);
+        const awaiting = this.awaiting.get(batch.partition);
+        if (awaiting !== undefined) {
+          if (offset !== awaiting) continue;
+          this.awaiting.delete(batch.partition);
+        }
+        if (!this.firstOffset.has(batch.partition)) this.firstOffset.set(batch.partition, offset);
         const cut = this.replayCuts.get(batch.partition);
         // The recorded cut offset is gone (e.g. retention): cut before the first message past it.
         if (cut !== undefined && offset > cut) await this.repeatCut(batch.topic, batch.partition, ctx);
+        let spans;
         try {
-          const spans = this.codec.decode(message.value ?? Buffer.alloc(0), headerString(message.headers, SCHEMA_HEADER));
-          this.red.add(batch.partition, offset, spans);
-          this.deps.metrics.spansAggregated.inc(spans.spans.length);
+          spans = this.codec.decode(message.value ?? Buffer.alloc(0), headerString(message.headers, SCHEMA_HEADER));
         } catch (error) {
           this.red.skip(batch.partition, offset);
           this.deps.metrics.deadLettered.inc({ topic: batch.topic, reason: 'undecodable_span_batch' });
@@ -114,12 +158,16 @@ export class RedPipeline implements PartitionHandler {
             value: message.value,
           });
         }
+        if (spans) {
+          this.red.add(batch.partition, offset, spans);
+          this.deps.metrics.spansAggregated.inc(spans.spans.length);
+        }
         if (cut !== undefined && offset === cut) await this.repeatCut(batch.topic, batch.partition, ctx);
       }
       this.lastMessageAt.set(batch.partition, Date.now());
       await this.write(batch.topic, batch.partition, this.red.flushReady(batch.partition), ctx);
       this.updateGauges();
-    });
+    }
   }
 
   /** Periodic: partitions idle for idleFlushMs flush everything they hold and commit past it. */

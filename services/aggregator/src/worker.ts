@@ -99,6 +99,7 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
         return c && c.offset >= 0n ? c : undefined;
       },
       commit: commitVia(bound),
+      seek: (topic, partition, offset) => bound.consumer!.seek(topic, partition, offset),
     });
     bound.consumer = await consume('red', topics.spans, red);
     const redRef = red;

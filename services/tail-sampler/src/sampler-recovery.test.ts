@@ -72,27 +72,26 @@ describe('sampler recovery after a failed output', () => {
     await handler.onAssigned(TOPIC, 0);
 
     // offsets 0-2 at t=1000 (3 traces), then offset 3 at t=2500 makes them due: emitted and committed.
-    await handler.handleBatch(batch(messages(0, 3, 1000, 1), 4), {} as never);
-    await handler.handleBatch(batch(messages(3, 1, 2500, 2), 4), {} as never);
+    await handler.handleBatch(batch(messages(0, 3, 1000, 1), 4));
+    await handler.handleBatch(batch(messages(3, 1, 2500, 2), 4));
     expect(emitted).toHaveLength(1);
     expect(emitted[0]).toHaveLength(3);
     expect(commits.at(-1)).toBe(3n); // offset 3 is still held by an undecided trace
 
     // offsets 4-5 at t=2600; offset 6 at t=4000 makes offsets 3-5 due, but the output fails.
-    await handler.handleBatch(batch(messages(4, 2, 2600, 3), 7), {} as never);
+    await handler.handleBatch(batch(messages(4, 2, 2600, 3), 7));
     failNext = true;
     const before = commits.length;
-    await handler.handleBatch(batch(messages(6, 1, 4000, 4), 7), {} as never);
+    await handler.handleBatch(batch(messages(6, 1, 4000, 4), 7));
     expect(seeks).toEqual([3n]); // back to the last commit
     expect(commits).toHaveLength(before); // nothing committed past the failed traces
 
     // A batch fetched before the seek took effect (offset 7) is ignored...
-    await handler.handleBatch(batch(messages(7, 1, 4100, 5), 8), {} as never);
+    await handler.handleBatch(batch(messages(7, 1, 4100, 5), 8));
     expect(emitted).toHaveLength(1);
     // ...then the re-read from offset 3 assembles the failed traces again and emits them.
     await handler.handleBatch(
       batch([...messages(3, 1, 2500, 2), ...messages(4, 2, 2600, 3), ...messages(6, 1, 4000, 4), ...messages(7, 1, 4100, 5)], 8),
-      {} as never,
     );
     expect(emitted).toHaveLength(2);
     const again = new Set(emitted[1]);
