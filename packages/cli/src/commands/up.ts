@@ -81,7 +81,15 @@ ClickHouse, and shuts everything down cleanly. Worker logs go to .tailstream/log
     say(`Kafka ${brokers}, topics ${prefix}*, ClickHouse ${process.env.CLICKHOUSE_URL ?? 'embedded (chdb)'} database ${database}`);
 
     const ports = { otlp: await freePort(4318), ingestOps: await freePort(9464), samplerOps: await freePort(9465), aggregatorOps: await freePort(9466) };
-    const common: NodeJS.ProcessEnv = { ...process.env, KAFKA_BROKERS: brokers, TAILSTREAM_TOPIC_PREFIX: prefix, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+    // Everything runs on this machine: Kafka batches are not compressed (gzip would only cost CPU here).
+    const common: NodeJS.ProcessEnv = {
+      TAILSTREAM_INGEST_PRODUCER_COMPRESSION: 'none',
+      TAILSTREAM_SAMPLER_OUTPUT_COMPRESSION: 'none',
+      ...process.env,
+      KAFKA_BROKERS: brokers,
+      TAILSTREAM_TOPIC_PREFIX: prefix,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    };
     const bin = join(__dirname, '..', 'bin.js');
     const workers: Worker[] = [];
     const launch = (name: string, env: NodeJS.ProcessEnv, opsPort: number): Worker => {
