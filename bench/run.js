@@ -46,7 +46,9 @@ async function main() {
   const t0 = Date.now();
   const say = (line) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
   const machine = machineInfo();
-  say(`run ${runId}${args.quick ? ' (quick)' : ''}: ${args.only.join(', ')}; ${machine.cpus} CPUs, node ${machine.node}, commit ${machine.commit?.slice(0, 12)}${machine.dirtyFiles ? ` (+${machine.dirtyFiles} uncommitted files)` : ''}, load average ${machine.loadAverageAtStart.join(' ')}`);
+  say(
+    `run ${runId}${args.quick ? ' (quick)' : ''}: ${args.only.join(', ')}; ${machine.cpus} CPUs, node ${machine.node}, commit ${machine.commit?.slice(0, 12)}${machine.dirtyFiles ? ` (+${machine.dirtyFiles} uncommitted files)` : ''}, load average ${machine.loadAverageAtStart.join(' ')}`,
+  );
 
   let broker;
   let kafka;
@@ -74,7 +76,9 @@ async function main() {
         const traces = args.quick ? 2000 : 12_000;
         say(`load generator: ${traces} traces (seed fixed), encoding OTLP protobuf once...`);
         traffic = generateTraffic(traces);
-        say(`load generator: ${traffic.spans} spans in ${traffic.requests.length} requests, ${traffic.generator.spansPerCpuSecond} spans per CPU-second to generate + encode`);
+        say(
+          `load generator: ${traffic.spans} spans in ${traffic.requests.length} requests, ${traffic.generator.spansPerCpuSecond} spans per CPU-second to generate + encode`,
+        );
       }
       return traffic;
     },
@@ -102,7 +106,12 @@ async function main() {
       } catch (error) {
         exitCode = 1;
         say(`${stage.name} FAILED: ${error.stack ?? error}`);
-        benches.push({ name: stage.name, summary: stage.summary, seconds: Math.round((Date.now() - s0) / 1000), error: String(error.message ?? error) });
+        benches.push({
+          name: stage.name,
+          summary: stage.summary,
+          seconds: Math.round((Date.now() - s0) / 1000),
+          error: String(error.message ?? error),
+        });
       }
     }
   } finally {

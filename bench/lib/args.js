@@ -29,7 +29,10 @@ function parseArgs(argv, names) {
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
       if (!value) throw new Error(`--only needs a list of benches\n\n${usage}`);
-      const wanted = value.split(',').map((s) => s.trim()).filter(Boolean);
+      const wanted = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = wanted.filter((w) => !names.includes(w));
       if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; known: ${names.join(', ')}`);
       out.only = names.filter((n) => wanted.includes(n));

@@ -21,9 +21,27 @@ function areaOf(url, functionName) {
   return path.basename(url);
 }
 
-/** Self-time tables of one profile. */
+/** True for areas that are plumbing rather than an owner of work (node internals, builtins). */
+const isPlumbing = (area) => area.startsWith('node:') || area === 'native / builtins' || area === 'program (native, not attributed)';
+
+/**
+ * Self-time tables of one profile: by function, by code area, and by owner — the area of the
+ * nearest caller that is a package or a dependency, so time spent in node internals and builtins
+ * (Buffer copies, zlib callbacks, streams) is charged to the code that asked for it.
+ */
 function summarizeProfile(profile, top = 25) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const ownerOf = (id) => {
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const { callFrame } = byId.get(at);
+      const area = areaOf(callFrame.url, callFrame.functionName);
+      if (area === 'GC' || area === 'idle') return area;
+      if (!isPlumbing(area) && area !== '(root)') return area;
+    }
+    return 'node internals (no package caller)';
+  };
   const selfUs = new Map();
   // timeDeltas[i] is the time before sample i; attribute it to the sampled node.
   for (let i = 0; i < profile.samples.length; i++) {
@@ -34,6 +52,7 @@ function summarizeProfile(profile, top = 25) {
   let idle = 0;
   const fns = new Map();
   const areas = new Map();
+  const owners = new Map();
   for (const [id, us] of selfUs) {
     const { callFrame } = byId.get(id);
     const name = callFrame.functionName || '(anonymous)';
@@ -42,17 +61,22 @@ function summarizeProfile(profile, top = 25) {
       continue;
     }
     total += us;
-    const where = callFrame.url ? `${callFrame.url.replace(/^.*\/(packages|services|node_modules)\//, '$1/')}:${callFrame.lineNumber + 1}` : '';
+    const where = callFrame.url
+      ? `${callFrame.url.replace(/^.*\/(packages|services|node_modules)\//, '$1/')}:${callFrame.lineNumber + 1}`
+      : '';
     const key = `${name} ${where}`;
     fns.set(key, (fns.get(key) ?? 0) + us);
     const area = areaOf(callFrame.url, name);
     areas.set(area, (areas.get(area) ?? 0) + us);
+    const owner = ownerOf(id);
+    owners.set(owner, (owners.get(owner) ?? 0) + us);
   }
   const pct = (us) => Math.round((1000 * us) / total) / 10;
   return {
     busySeconds: Math.round(total / 1e4) / 100,
     idleSeconds: Math.round(idle / 1e4) / 100,
     areas: [...areas].sort((a, b) => b[1] - a[1]).map(([area, us]) => ({ area, percent: pct(us) })),
+    owners: [...owners].sort((a, b) => b[1] - a[1]).map(([owner, us]) => ({ owner, percent: pct(us) })),
     functions: [...fns]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)

@@ -27,7 +27,14 @@ async function sendRequests({ url, requests, concurrency = 8, retime = true, onS
   const post = (body) =>
     new Promise((resolve, reject) => {
       const req = http.request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length },
+        },
         (res) => {
           const chunks = [];
           res.on('data', (c) => chunks.push(c));
@@ -68,7 +75,9 @@ async function sendRequests({ url, requests, concurrency = 8, retime = true, onS
           continue;
         }
         stats.failed++;
-        throw new Error(`ingest answered ${res.status} to request ${index}: ${res.body ? res.body.toString('utf8', 0, 200) : res.error?.message}`);
+        throw new Error(
+          `ingest answered ${res.status} to request ${index}: ${res.body ? res.body.toString('utf8', 0, 200) : res.error?.message}`,
+        );
       }
       onProgress?.(stats);
     }

@@ -106,4 +106,28 @@ async function produceRecords(kafka, topic, records, { chunkBytes = 1 << 20, inF
   }
 }
 
-module.exports = { ensureBroker, benchKafka, createTopics, deleteTopics, produceRecords };
+/**
+ * Reads `topic` from the beginning with a throw-away consumer group until `count` records were
+ * seen or `timeoutMs` passed; calls onRecord(message) for each. Returns the number read.
+ */
+async function readTopic(kafka, topic, count, onRecord, timeoutMs = 30_000) {
+  const consumer = kafka.consumer({ groupId: `${topic}.bench-reader`, maxBytesPerPartition: 4 << 20 });
+  let seen = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen++;
+        onRecord(message);
+      },
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (seen < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
+module.exports = { ensureBroker, benchKafka, createTopics, deleteTopics, produceRecords, readTopic };

@@ -13,7 +13,7 @@ class LatencyPoller {
     this.opsUrl = opsUrl;
     this.database = database;
     this.intervalMs = intervalMs;
-    /** trace ID → latency ms */
+    /** trace ID (hex) → { endMs: latest span end, seenAtMs: poll that first saw it } */
     this.latencies = new Map();
     this.lastBlock = 0;
     this.polls = 0;
@@ -53,7 +53,7 @@ class LatencyPoller {
         if (b > this.lastBlock) this.lastBlock = b;
         if (this.latencies.has(row.t)) continue;
         const endMs = Number(BigInt(row.e) / 1_000_000n);
-        this.latencies.set(row.t, issuedAt - endMs);
+        this.latencies.set(row.t, { endMs, seenAtMs: issuedAt });
       }
     } catch (error) {
       this.errors++;
@@ -61,12 +61,18 @@ class LatencyPoller {
     }
   }
 
-  /** p50/p90/p99/max of the latencies seen, in ms. */
+  /** p50/p90/p99/max of span end → row latencies, in ms. */
   summary() {
-    const xs = [...this.latencies.values()].sort((a, b) => a - b);
-    const q = (p) => (xs.length === 0 ? undefined : xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]);
-    return { traces: xs.length, p50Ms: q(0.5), p90Ms: q(0.9), p99Ms: q(0.99), maxMs: xs[xs.length - 1], polls: this.polls, pollErrors: this.errors, lastError: this.lastError };
+    const latencies = [...this.latencies.values()].map((l) => l.seenAtMs - l.endMs);
+    return { ...quantiles(latencies), polls: this.polls, pollErrors: this.errors, lastError: this.lastError };
   }
 }
 
-module.exports = { LatencyPoller };
+/** Count and p50/p90/p99/max (ms) of a list of durations. */
+function quantiles(values) {
+  const xs = [...values].sort((a, b) => a - b);
+  const q = (p) => (xs.length === 0 ? undefined : xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]);
+  return { traces: xs.length, p50Ms: q(0.5), p90Ms: q(0.9), p99Ms: q(0.99), maxMs: xs[xs.length - 1] };
+}
+
+module.exports = { LatencyPoller, quantiles };

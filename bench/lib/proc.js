@@ -90,8 +90,8 @@ function machineCpu() {
 
 /**
  * Watches a set of processes over a window: `start()` takes a baseline, `stop()` returns per
- * process CPU seconds, cores used (CPU over wall), peak RSS, and the machine's busy cores split
- * into ours and everyone else's. Peak RSS is the process's own high-water mark (VmHWM), read at
+ * process CPU seconds, cores used (CPU over wall), peak RSS (current RSS for this process), and
+ * the machine's busy cores split into ours and everyone else's. Peak RSS is the process's own high-water mark (VmHWM), read at
  * `stop()`, so it covers the whole life of the process up to then.
  */
 class ProcessWatch {
@@ -126,7 +126,8 @@ class ProcessWatch {
       processes[name] = {
         cpuSeconds: round(cpu, 2),
         coresUsed: cpu === undefined ? undefined : round(cpu / wall, 2),
-        peakRssMiB: mib(pid === process.pid ? process.resourceUsage().maxRSS * 1024 : peakRssBytes(pid)),
+        // For this process its peak covers the whole bench run, so the current RSS is given instead.
+        ...(pid === process.pid ? { rssMiB: mib(process.memoryUsage().rss) } : { peakRssMiB: mib(peakRssBytes(pid)) }),
       };
       if (this.threadsOf.includes(name)) {
         const before = this.threads0[name];

@@ -24,7 +24,8 @@ function machineInfo() {
     node: process.version,
     commit: git(['rev-parse', 'HEAD']),
     // Uncommitted changes in the source the dist/ was built from make the commit approximate.
-    dirtyFiles: (git(['status', '--porcelain', '--untracked-files=no', '--', 'packages', 'services']) ?? '').split('\n').filter(Boolean).length,
+    dirtyFiles: (git(['status', '--porcelain', '--untracked-files=no', '--', 'packages', 'services']) ?? '').split('\n').filter(Boolean)
+      .length,
     loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }
@@ -33,7 +34,13 @@ function machineInfo() {
 function writeResults(result, when) {
   const dir = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `bench-${when.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  const file = path.join(
+    dir,
+    `bench-${when
+      .toISOString()
+      .replace(/:/g, '-')
+      .replace(/\.\d+Z$/, 'Z')}.json`,
+  );
   const text = `${JSON.stringify(result, null, 2)}\n`;
   fs.writeFileSync(file, text);
   fs.writeFileSync(path.join(dir, 'latest.json'), text);
@@ -52,12 +59,21 @@ function formatTable(benches) {
       continue;
     }
     for (const r of b.rows) {
-      const target = r.target === undefined ? '' : r.spansPerCoreSecond === undefined ? fmt(r.target) : `${fmt(r.target)} ${r.spansPerCoreSecond >= r.target ? 'met' : 'MISSED'}`;
+      const target =
+        r.target === undefined
+          ? ''
+          : r.spansPerCoreSecond === undefined
+            ? fmt(r.target)
+            : `${fmt(r.target)} ${r.spansPerCoreSecond >= r.target ? 'met' : 'MISSED'}`;
       rows.push([b.name, r.case, fmt(r.spansPerSecond), fmt(r.spansPerCoreSecond), target, fmt(r.peakRssMiB), r.note ?? '']);
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i >= 2 && i <= 5 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => (i >= 2 && i <= 5 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

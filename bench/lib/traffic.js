@@ -33,6 +33,7 @@ function generateTraffic(traces, seed = SEED) {
     bytes += body.body.length;
   }
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (requests.length > 0) checkRetiming(requests[0]);
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
@@ -49,6 +50,38 @@ function generateTraffic(traces, seed = SEED) {
       spansPerRequest: Math.round(spans / requests.length),
     },
   };
+}
+
+/**
+ * Guards the in-place re-timing against a change in the protobuf encoding: the indexed latest
+ * end must be what the real decoder reads, before and after a shift, with every span kept.
+ */
+function checkRetiming(request) {
+  const latestEnd = () => {
+    const d = decodeOtlpTraces(request.body, 'protobuf', { nowNs: request.maxEndNs, maxPastNs: 1n << 62n });
+    let max = 0n;
+    let spans = 0;
+    for (const b of d.batches) {
+      for (const span of b.spans) {
+        spans++;
+        if (span.endTimeUnixNano > max) max = span.endTimeUnixNano;
+      }
+    }
+    return { max, spans };
+  };
+  const before = latestEnd();
+  const original = request.maxEndNs;
+  request.retimeToEndAt(original + 3_600_000_000_000n);
+  const after = latestEnd();
+  request.retimeToEndAt(original);
+  if (
+    before.max !== original ||
+    after.max !== original + 3_600_000_000_000n ||
+    after.spans !== request.spans ||
+    before.spans !== request.spans
+  ) {
+    throw new Error('traffic: re-timing OTLP bodies in place no longer matches the decoder (see bench/lib/otlp-times.js)');
+  }
 }
 
 /** The first requests of `traffic` holding at least `spans` spans. */
@@ -77,7 +110,8 @@ function decodeAsIngest(requests, endNs) {
   for (const r of requests) {
     r.retimeToEndAt(r.virtualEndNs + shift);
     const decoded = decodeOtlpTraces(r.body, 'protobuf', { nowNs: endNs });
-    if (decoded.rejectedCount > 0) throw new Error(`traffic: ${decoded.rejectedCount} spans rejected by the decoder: ${decoded.firstErrorMessage}`);
+    if (decoded.rejectedCount > 0)
+      throw new Error(`traffic: ${decoded.rejectedCount} spans rejected by the decoder: ${decoded.firstErrorMessage}`);
     for (const b of decoded.batches) b.receivedAtUnixNano = r.maxEndNs;
     out.push({ batches: decoded.batches, timestampMs: Number(r.maxEndNs / 1_000_000n) });
   }

@@ -11,7 +11,11 @@ const t0 = Date.now();
 if (file) {
   process.on('exit', () => {
     const u = process.resourceUsage();
-    const usage = { wallSeconds: (Date.now() - t0) / 1000, cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6, peakRssBytes: u.maxRSS * 1024 };
+    const usage = {
+      wallSeconds: (Date.now() - t0) / 1000,
+      cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6,
+      peakRssBytes: u.maxRSS * 1024,
+    };
     fs.writeFileSync(file, JSON.stringify(usage));
   });
 }

@@ -53,7 +53,8 @@ function startWorker({ command, label = command, env, unset = [], opsPort, logDi
     async waitReady(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        if (child.exitCode !== null) throw new Error(`${label} exited with code ${child.exitCode} before it was ready; see ${logFile}\n${tail(logFile)}`);
+        if (child.exitCode !== null)
+          throw new Error(`${label} exited with code ${child.exitCode} before it was ready; see ${logFile}\n${tail(logFile)}`);
         try {
           const res = await fetch(`${opsUrl}/readyz`);
           if (res.ok) return;

@@ -38,7 +38,12 @@ function aggregatorEnv(ctx, prefix, opsPort, label, server) {
 /** Drops the bench's database on the CLICKHOUSE_URL server. */
 async function dropServerDatabase(database) {
   const { createClickHouse } = require('@tailstream/store');
-  const ch = createClickHouse({ url: process.env.CLICKHOUSE_URL, username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD, database: 'default' });
+  const ch = createClickHouse({
+    url: process.env.CLICKHOUSE_URL,
+    username: process.env.CLICKHOUSE_USER,
+    password: process.env.CLICKHOUSE_PASSWORD,
+    database: 'default',
+  });
   try {
     await ch.command(`DROP DATABASE IF EXISTS ${database}`);
   } finally {
@@ -133,7 +138,9 @@ async function loadRun(ctx, kept, server) {
   const label = server ? 'aggregator-load-http' : 'aggregator-load';
   const prefix = ctx.prefix(label);
   const topics = await createTopics(ctx.kafka, prefix);
-  ctx.say(`aggregator: pre-loading ${kept.spans} kept spans of ${kept.traces} traces into ${topics.sampledSpans} and ${topics.traceSummaries}`);
+  ctx.say(
+    `aggregator: pre-loading ${kept.spans} kept spans of ${kept.traces} traces into ${topics.sampledSpans} and ${topics.traceSummaries}`,
+  );
   await produceRecords(ctx.kafka, topics.sampledSpans, kept.kept);
   await produceRecords(ctx.kafka, topics.traceSummaries, kept.summaries);
   const inserted = (m, table) => prom.sum(m, 'tailstream_aggregator_rows_inserted_total', { table });
@@ -200,11 +207,20 @@ module.exports = {
         await dropServerDatabase(databaseName(ctx, 'aggregator-load-http'));
       }
     }
-    for (const l of loads) ctx.say(`aggregator: ${l.case}: ${l.rowsPerSecond} rows/s, ${l.rowsPerCoreSecond} rows/s per core, peak RSS ${l.peakRssMiB} MiB`);
-    const note = (u) => `aggregator ${u.processes.aggregator.coresUsed} cores, broker ${u.processes.broker?.coresUsed ?? '?'}, other ${u.machine.otherCores}`;
+    for (const l of loads)
+      ctx.say(`aggregator: ${l.case}: ${l.rowsPerSecond} rows/s, ${l.rowsPerCoreSecond} rows/s per core, peak RSS ${l.peakRssMiB} MiB`);
+    const note = (u) =>
+      `aggregator ${u.processes.aggregator.coresUsed} cores, broker ${u.processes.broker?.coresUsed ?? '?'}, other ${u.machine.otherCores}`;
     return {
       rows: [
-        { case: red.case, spansPerSecond: red.spansPerSecond, spansPerCoreSecond: red.spansPerCoreSecond, peakRssMiB: red.peakRssMiB, note: note(red.usage), target: 150_000 },
+        {
+          case: red.case,
+          spansPerSecond: red.spansPerSecond,
+          spansPerCoreSecond: red.spansPerCoreSecond,
+          peakRssMiB: red.peakRssMiB,
+          note: note(red.usage),
+          target: 150_000,
+        },
         ...loads.map((l) => ({
           case: `${l.case} (rows = spans)`,
           spansPerSecond: l.rowsPerSecond,

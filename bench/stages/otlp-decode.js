@@ -15,9 +15,19 @@ module.exports = {
   async run(ctx) {
     const quick = ctx.quick ? ['--quick'] : [];
     ctx.say('otlp-decode: bench/otlp-decode.js');
-    const decode = await runChildBench({ script: 'bench/otlp-decode.js', args: quick, resultFile: 'bench/results/otlp-decode.json', logFile: path.join(ctx.logDir, 'otlp-decode.log') });
+    const decode = await runChildBench({
+      script: 'bench/otlp-decode.js',
+      args: quick,
+      resultFile: 'bench/results/otlp-decode.json',
+      logFile: path.join(ctx.logDir, 'otlp-decode.log'),
+    });
     ctx.say('otlp-decode: bench/stages/ingest-steps.js (loadgen traffic, per step)');
-    const steps = await runChildBench({ script: 'bench/stages/ingest-steps.js', args: quick, resultFile: 'bench/results/ingest-steps.json', logFile: path.join(ctx.logDir, 'ingest-steps.log') });
+    const steps = await runChildBench({
+      script: 'bench/stages/ingest-steps.js',
+      args: quick,
+      resultFile: 'bench/results/ingest-steps.json',
+      logFile: path.join(ctx.logDir, 'ingest-steps.log'),
+    });
 
     const rows = [];
     const pick = (prefix) => decode.result.results.find((r) => r.name.startsWith(prefix));
@@ -27,7 +37,13 @@ module.exports = {
       ['reference: protobufjs reflection', 'reference: protobufjs reflection decode'],
     ]) {
       const r = pick(prefix);
-      if (r) rows.push({ case: label, spansPerSecond: r.spansPerWallSecond, spansPerCoreSecond: r.spansPerCpuSecond, peakRssMiB: mib(decode.usage?.peakRssBytes) });
+      if (r)
+        rows.push({
+          case: label,
+          spansPerSecond: r.spansPerWallSecond,
+          spansPerCoreSecond: r.spansPerCpuSecond,
+          peakRssMiB: mib(decode.usage?.peakRssBytes),
+        });
     }
     for (const s of steps.result.steps) {
       rows.push({
@@ -44,6 +60,9 @@ module.exports = {
       spansPerCoreSecond: steps.result.loadgen.spansPerCpuSecond,
       note: `${steps.result.otlpBytesPerSpan} B/span OTLP, ${steps.result.avroBytesPerSpan} B/span Avro, ${steps.result.spansPerBatch} spans per batch`,
     });
-    return { rows, details: { otlpDecode: decode.result, ingestSteps: steps.result, usage: { otlpDecode: decode.usage, ingestSteps: steps.usage } } };
+    return {
+      rows,
+      details: { otlpDecode: decode.result, ingestSteps: steps.result, usage: { otlpDecode: decode.usage, ingestSteps: steps.usage } },
+    };
   },
 };

@@ -14,14 +14,41 @@ const path = require('path');
 const { ROOT, freePort, startWorker, sleep } = require('../lib/workers');
 const { sendRequests } = require('../lib/http-sender');
 const { ProcessWatch } = require('../lib/proc');
-const { LatencyPoller } = require('../lib/latency-poller');
+const { decisionCodec, SCHEMA_HEADER } = require('@tailstream/avro');
+const { toHex } = require('@tailstream/model');
+const { LatencyPoller, quantiles } = require('../lib/latency-poller');
+const { readTopic } = require('../lib/kafka');
 const prom = require('../lib/prom');
 const { DECISION_ENV } = require('./sampler');
 
 /** The policies `tailstream up` runs with (errors, slow traces, 10 % of the rest). */
 const POLICY_FILE = path.join(ROOT, 'deploy', 'policies', 'default.yaml');
 
-const lagOf = (aggregatorMetrics) => ['red', 'spans', 'summaries'].reduce((n, s) => n + prom.sum(aggregatorMetrics, `tailstream_aggregator_${s}_consumer_lag_messages`), 0);
+const lagOf = (aggregatorMetrics) =>
+  ['red', 'spans', 'summaries'].reduce((n, s) => n + prom.sum(aggregatorMetrics, `tailstream_aggregator_${s}_consumer_lag_messages`), 0);
+
+/**
+ * Splits each kept trace's latency at its decision: the decisions topic holds the sampler's
+ * wall-clock decision time per trace (decidedAtUnixMs), so span end → decision (tail-sampling
+ * wait and sampler lag) and decision → row (Kafka, aggregator batching, ClickHouse insert).
+ */
+async function latencySplit(ctx, topic, expected, latencies) {
+  const codec = decisionCodec();
+  const decidedAt = new Map();
+  await readTopic(ctx.kafka, topic, expected, (m) => {
+    const d = codec.decode(m.value, m.headers?.[SCHEMA_HEADER]?.toString() ?? codec.schemaId);
+    decidedAt.set(toHex(d.traceId), Number(d.decidedAtUnixMs));
+  });
+  const toDecision = [];
+  const decisionToRow = [];
+  for (const [trace, { endMs, seenAtMs }] of latencies) {
+    const at = decidedAt.get(trace);
+    if (at === undefined) continue;
+    toDecision.push(at - endMs);
+    decisionToRow.push(seenAtMs - at);
+  }
+  return { decisionsRead: decidedAt.size, toDecision: quantiles(toDecision), decisionToRow: quantiles(decisionToRow) };
+}
 
 module.exports = {
   name: 'pipeline',
@@ -83,9 +110,17 @@ module.exports = {
       );
       for (const w of workers) await w.waitReady();
       const [aggregator, sampler, ingest] = workers;
-      ctx.say(`pipeline: workers ready; sending ${spans} spans of ${traffic.traces} traces in ${requests.length} requests, ${ctx.concurrency} in flight`);
+      ctx.say(
+        `pipeline: workers ready; sending ${spans} spans of ${traffic.traces} traces in ${requests.length} requests, ${ctx.concurrency} in flight`,
+      );
 
-      const pids = { ingest: ingest.pid, sampler: sampler.pid, aggregator: aggregator.pid, broker: ctx.broker.pid, 'load generator': process.pid };
+      const pids = {
+        ingest: ingest.pid,
+        sampler: sampler.pid,
+        aggregator: aggregator.pid,
+        broker: ctx.broker.pid,
+        'load generator': process.pid,
+      };
       const threadsOf = { threadsOf: ['ingest', 'sampler', 'aggregator'] };
       const sendWatch = new ProcessWatch(pids, threadsOf).start();
       const totalWatch = new ProcessWatch(pids, threadsOf).start();
@@ -102,8 +137,12 @@ module.exports = {
           previous = { at: now, spans: accepted };
           const kept = prom.sum(ms, 'tailstream_sampler_decisions_total', { outcome: 'kept' });
           const decided = prom.sum(ms, 'tailstream_sampler_decisions_total');
-          const lag = prom.sum(ms, 'tailstream_sampler_consumer_lag_messages') + lagOf(ma);
-          ctx.say(`pipeline: in ${Math.round(rate)} spans/s (total ${accepted}) | decided ${decided} traces, kept ${decided ? ((100 * kept) / decided).toFixed(1) : '0.0'} % | lag ${lag} msgs | ${poller.latencies.size} kept traces in ClickHouse`);
+          // Spans accepted by ingest and not yet read by the sampler / counted by RED.
+          const samplerBehind = accepted - prom.sum(ms, 'tailstream_sampler_spans_received_total');
+          const redBehind = accepted - prom.sum(ma, 'tailstream_aggregator_red_spans_total');
+          ctx.say(
+            `pipeline: in ${Math.round(rate)} spans/s (total ${accepted}) | sampler ${samplerBehind} spans behind, decided ${decided} traces, kept ${decided ? ((100 * kept) / decided).toFixed(1) : '0.0'} % | RED ${redBehind} spans behind | ${poller.latencies.size} kept traces in ClickHouse`,
+          );
         })();
       }, 2000);
 
@@ -144,7 +183,14 @@ module.exports = {
       const kept = prom.sum(ms, 'tailstream_sampler_decisions_total', { outcome: 'kept' });
       const decided = prom.sum(ms, 'tailstream_sampler_decisions_total');
       const latency = poller.summary();
-      const [rowCount] = await (await fetch(`${aggregator.opsUrl}/query?sql=${encodeURIComponent(`SELECT count() AS n, uniqExact(TraceId) AS t FROM ${database}.otel_traces`)}`)).json().then((b) => b.rows);
+      const split = await latencySplit(ctx, `${prefix}decisions`, decided, poller.latencies);
+      const [rowCount] = await (
+        await fetch(
+          `${aggregator.opsUrl}/query?sql=${encodeURIComponent(`SELECT count() AS n, uniqExact(TraceId) AS t FROM ${database}.otel_traces`)}`,
+        )
+      )
+        .json()
+        .then((b) => b.rows);
 
       const cpuSum = (u) => Object.values(u.processes).reduce((n, p) => n + (p.cpuSeconds ?? 0), 0);
       const workerCpu = (u) => ['ingest', 'sampler', 'aggregator'].reduce((n, k) => n + (u.processes[k]?.cpuSeconds ?? 0), 0);
@@ -168,6 +214,7 @@ module.exports = {
         keptTracesInClickHouse: Number(rowCount?.t),
         redSpans: prom.sum(ma, 'tailstream_aggregator_red_spans_total'),
         latency,
+        latencySplit: split,
         decisionWait: DECISION_ENV,
         samplerDecisionLatencySeconds: prom.histogram(ms, 'tailstream_sampler_decision_latency_seconds'),
         samplerBatches: prom.histogram(ms, 'tailstream_sampler_consumer_batch_messages'),
@@ -177,7 +224,9 @@ module.exports = {
         aggregatorInserts: prom.sum(ma, 'tailstream_aggregator_insert_batch_rows_count', { table: 'otel_traces' }),
       };
       ctx.say(
-        `pipeline: ${result.sustainedSpansPerSecond} spans/s sustained; latency p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.traces} kept traces; CPU cores ${Object.entries(sending.processes)
+        `pipeline: ${result.sustainedSpansPerSecond} spans/s sustained; latency p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.traces} kept traces; CPU cores ${Object.entries(
+          sending.processes,
+        )
           .map(([k, p]) => `${k} ${p.coresUsed}`)
           .join(', ')}, other ${sending.machine.otherCores}`,
       );
@@ -189,9 +238,26 @@ module.exports = {
             spansPerSecond: result.sustainedSpansPerSecond,
             note: `target ≥ 50,000 spans/s on 2 cores: ${result.sustainedSpansPerSecond >= 50_000 ? 'met' : 'MISSED'}; kept ${(result.keptRatio * 100).toFixed(1)} % of traces, ${((100 * result.keptSpanRows) / accepted).toFixed(1)} % of spans; other load ${sending.machine.otherCores} cores`,
           },
-          { case: 'spans per CPU-second of ingest + sampler + aggregator (send + drain)', spansPerCoreSecond: result.spansPerCpuSecondWorkers },
+          {
+            case: 'spans per CPU-second of ingest + sampler + aggregator (send + drain)',
+            spansPerCoreSecond: result.spansPerCpuSecondWorkers,
+          },
           { case: 'spans per CPU-second incl. broker and load generator', spansPerCoreSecond: result.spansPerCpuSecondAll },
-          ...Object.entries(p).map(([name, u]) => ({ case: `process ${name}: cores used while sending`, peakRssMiB: u.peakRssMiB, note: `${u.coresUsed} cores` })),
+          ...Object.entries(p).map(([name, u]) => ({
+            case: `process ${name}: cores used while sending`,
+            peakRssMiB: u.peakRssMiB,
+            note: `${u.coresUsed} cores${u.rssMiB !== undefined ? ` (this bench process: it holds the pre-encoded traffic, RSS ${u.rssMiB} MiB)` : ''}${
+              u.cpuSecondsByThread
+                ? `; CPU s by thread: ${Object.entries(u.cpuSecondsByThread)
+                    .map(([t, sec]) => `${t} ${sec}`)
+                    .join(', ')}`
+                : ''
+            }`,
+          })),
+          {
+            case: 'latency split: span end → sampler decision → row in otel_traces',
+            note: `decision p50 ${split.toDecision.p50Ms} ms, p99 ${split.toDecision.p99Ms} ms; decision → row p50 ${split.decisionToRow.p50Ms} ms, p99 ${split.decisionToRow.p99Ms} ms`,
+          },
           {
             case: 'latency span end → row in otel_traces (kept traces)',
             note: `p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms over ${latency.traces} traces (includes 0.5 s root-quiet / 3 s decision wait, 1 s insert batching, 250 ms poll)`,

@@ -106,7 +106,9 @@ module.exports = {
   POLICY_FILE,
   async run(ctx) {
     const w = await workerRun(ctx);
-    ctx.say(`sampler: ${w.spansPerSecond} spans/s while consuming, ${w.spansPerCoreSecond} spans/s per core, kept ${(w.keptRatio * 100).toFixed(1)} % of ${w.traces} traces, peak RSS ${w.peakRssMiB} MiB`);
+    ctx.say(
+      `sampler: ${w.spansPerSecond} spans/s while consuming, ${w.spansPerCoreSecond} spans/s per core, kept ${(w.keptRatio * 100).toFixed(1)} % of ${w.traces} traces, peak RSS ${w.peakRssMiB} MiB`,
+    );
     ctx.say('sampler: bench/sampler-core.js (one thread: assembly + policies, heap per buffered span)');
     const core = await runChildBench({
       script: 'bench/sampler-core.js',
@@ -136,10 +138,19 @@ module.exports = {
         },
         {
           case: 'heap per buffered span (sampler-core)',
-          note: typeof heap === 'object' ? `${heap.heapBytesPerBufferedSpan} B/span (target ≤ 400); +${heap.arrayBufferBytesPerSpan} B/span of Buffer memory outside the heap` : String(heap),
+          note:
+            typeof heap === 'object'
+              ? `${heap.heapBytesPerBufferedSpan} B/span (target ≤ 400); +${heap.arrayBufferBytesPerSpan} B/span of Buffer memory outside the heap`
+              : String(heap),
         },
       ],
-      details: { worker: w, core: core.result, coreUsage: core.usage, policyFile: 'bench/stages/policies-all.yaml', decisionEnv: DECISION_ENV },
+      details: {
+        worker: w,
+        core: core.result,
+        coreUsage: core.usage,
+        policyFile: 'bench/stages/policies-all.yaml',
+        decisionEnv: DECISION_ENV,
+      },
     };
   },
 };
