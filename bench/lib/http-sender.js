@@ -21,7 +21,7 @@ const NS_PER_MS = 1_000_000n;
 async function sendRequests({ url, requests, concurrency = 8, retime = true, onSent, onProgress }) {
   const target = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const stats = { requests: 0, spansAcked: 0, statuses: {}, retries: 0, failed: 0, firstSendMs: 0, lastAckMs: 0 };
+  const stats = { requests: 0, spansAcked: 0, statuses: {}, networkErrors: {}, retries: 0, failed: 0, firstSendMs: 0, lastAckMs: 0 };
   let next = 0;
 
   const post = (body) =>
@@ -62,6 +62,7 @@ async function sendRequests({ url, requests, concurrency = 8, retime = true, onS
           res = { status: 'error', error };
         }
         stats.statuses[res.status] = (stats.statuses[res.status] ?? 0) + 1;
+        if (res.error) stats.networkErrors[res.error.message] = (stats.networkErrors[res.error.message] ?? 0) + 1;
         if (res.status === 200) {
           stats.requests++;
           stats.spansAcked += r.spans;

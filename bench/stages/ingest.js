@@ -54,6 +54,7 @@ async function runCase(ctx, compression, requests, spans) {
       brokerCoresUsed: usage.processes.broker?.coresUsed,
       otherCoresUsed: usage.machine.otherCores,
       statuses: stats.statuses,
+      networkErrors: stats.networkErrors,
       retries: stats.retries,
       kafkaMessages: prom.sum(metrics, 'tailstream_ingest_kafka_messages_produced_total'),
       kafkaBytes: prom.sum(metrics, 'tailstream_ingest_kafka_bytes_produced_total'),

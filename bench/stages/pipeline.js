@@ -4,7 +4,8 @@
  * tail-sampler and aggregator as child processes (embedded ClickHouse in the aggregator), the
  * Kafka broker on the same machine, and the load generator's traffic sent from this process as
  * fast as ingest accepts it (pre-encoded, re-timed to "now" as each request leaves), with the
- * policies `tailstream up` uses (deploy/policies/default.yaml).
+ * settings `tailstream up` uses: deploy/policies/default.yaml, no Kafka compression, a larger
+ * V8 young generation (the stage benches run the workers' defaults instead).
  * Figures: sustained spans/s accepted by ingest, CPU cores and peak RSS per process, spans per
  * CPU-second of the whole pipeline, and p50/p99 latency from span end to row in otel_traces for
  * kept traces (which includes the tail-sampling decision wait: 500 ms of quiet after the root,
@@ -23,6 +24,8 @@ const { DECISION_ENV } = require('./sampler');
 
 /** The policies `tailstream up` runs with (errors, slow traces, 10 % of the rest). */
 const POLICY_FILE = path.join(ROOT, 'deploy', 'policies', 'default.yaml');
+/** Node flags `tailstream up` gives its workers. */
+const UP_NODE_ARGS = ['--max-semi-space-size=32'];
 
 const lagOf = (aggregatorMetrics) =>
   ['red', 'spans', 'summaries'].reduce((n, s) => n + prom.sum(aggregatorMetrics, `tailstream_aggregator_${s}_consumer_lag_messages`), 0);
@@ -60,7 +63,15 @@ module.exports = {
     const prefix = ctx.prefix('pipeline');
     const database = `bench_${ctx.runId.replace(/-/g, '_')}_pipeline`;
     const ports = { otlp: await freePort(), ingest: await freePort(), sampler: await freePort(), aggregator: await freePort() };
-    const common = { KAFKA_BROKERS: ctx.broker.brokers, TAILSTREAM_TOPIC_PREFIX: prefix };
+    // As `tailstream up` runs them: no Kafka compression (everything is on one machine, gzip would
+    // only cost CPU) and a larger V8 young generation.
+    const common = {
+      TAILSTREAM_INGEST_PRODUCER_COMPRESSION: 'none',
+      TAILSTREAM_SAMPLER_OUTPUT_COMPRESSION: 'none',
+      KAFKA_BROKERS: ctx.broker.brokers,
+      TAILSTREAM_TOPIC_PREFIX: prefix,
+    };
+    const nodeArgs = (label) => [...UP_NODE_ARGS, ...ctx.nodeArgs(label)];
     const workers = [];
     try {
       // Order as in `tailstream up`: the aggregator applies the migrations first.
@@ -70,7 +81,7 @@ module.exports = {
           logDir: ctx.logDir,
           label: 'pipeline-aggregator',
           opsPort: ports.aggregator,
-          nodeArgs: ctx.nodeArgs('pipeline-aggregator'),
+          nodeArgs: nodeArgs('pipeline-aggregator'),
           unset: ['CLICKHOUSE_URL'],
           env: {
             ...common,
@@ -89,7 +100,7 @@ module.exports = {
           logDir: ctx.logDir,
           label: 'pipeline-sampler',
           opsPort: ports.sampler,
-          nodeArgs: ctx.nodeArgs('pipeline-sampler'),
+          nodeArgs: nodeArgs('pipeline-sampler'),
           env: {
             ...common,
             TAILSTREAM_SAMPLER_OPS_PORT: String(ports.sampler),
@@ -104,7 +115,7 @@ module.exports = {
           logDir: ctx.logDir,
           label: 'pipeline-ingest',
           opsPort: ports.ingest,
-          nodeArgs: ctx.nodeArgs('pipeline-ingest'),
+          nodeArgs: nodeArgs('pipeline-ingest'),
           env: { ...common, TAILSTREAM_INGEST_OPS_PORT: String(ports.ingest), TAILSTREAM_INGEST_OTLP_HTTP_PORT: String(ports.otlp) },
         }),
       );
@@ -202,6 +213,7 @@ module.exports = {
         drainSeconds: (drainedAt - sent.lastAckMs) / 1000,
         sustainedSpansPerSecond: Math.round(accepted / sendSeconds),
         statuses: sent.statuses,
+        networkErrors: sent.networkErrors,
         retries: sent.retries,
         whilePending: sending,
         wholeRun: total,
@@ -216,6 +228,13 @@ module.exports = {
         latency,
         latencySplit: split,
         decisionWait: DECISION_ENV,
+        workerSettings: {
+          ...common,
+          KAFKA_BROKERS: undefined,
+          TAILSTREAM_TOPIC_PREFIX: undefined,
+          nodeArgs: UP_NODE_ARGS,
+          policyFile: 'deploy/policies/default.yaml',
+        },
         samplerDecisionLatencySeconds: prom.histogram(ms, 'tailstream_sampler_decision_latency_seconds'),
         samplerBatches: prom.histogram(ms, 'tailstream_sampler_consumer_batch_messages'),
         samplerBatchProcessingSeconds: prom.histogram(ms, 'tailstream_sampler_consumer_batch_processing_seconds'),
