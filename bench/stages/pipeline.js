@@ -11,6 +11,7 @@
  * kept traces (which includes the tail-sampling decision wait: 500 ms of quiet after the root,
  * 3 s without a root, and the aggregator's 1 s insert batching).
  */
+const fs = require('fs');
 const path = require('path');
 const { ROOT, freePort, startWorker, sleep } = require('../lib/workers');
 const { sendRequests } = require('../lib/http-sender');
@@ -51,6 +52,31 @@ async function latencySplit(ctx, topic, expected, latencies) {
     decisionToRow.push(seenAtMs - at);
   }
   return { decisionsRead: decidedAt.size, toDecision: quantiles(toDecision), decisionToRow: quantiles(decisionToRow) };
+}
+
+/** Error log lines (pino level ≥ 50) per worker and message, from the workers' log files. */
+function countErrors(workers) {
+  const out = {};
+  for (const w of workers) {
+    let text = '';
+    try {
+      text = fs.readFileSync(w.logFile, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const entry = JSON.parse(line);
+        if (entry.level < 50) continue;
+        const key = `${w.label}: ${String(entry.err?.message ?? entry.msg).slice(0, 120)}`;
+        out[key] = (out[key] ?? 0) + 1;
+      } catch {
+        // not a log entry
+      }
+    }
+  }
+  return out;
 }
 
 module.exports = {
@@ -186,6 +212,14 @@ module.exports = {
         stable = done ? stable + 1 : 0;
       }
       const drainedAt = Date.now();
+      if (stable < 4) {
+        const decided = prom.sum(ms, 'tailstream_sampler_decisions_total');
+        const received = prom.sum(ms, 'tailstream_sampler_spans_received_total');
+        throw new Error(
+          `the pipeline did not drain within 180 s (sampler: ${decided} of ${traffic.traces} traces decided, ${received} spans read of ${target}); ` +
+            `worker errors: ${JSON.stringify(countErrors(workers))}; logs in ${ctx.logDir}`,
+        );
+      }
       await poller.stop();
       const total = totalWatch.stop();
       const mi = await ingest.metrics();
@@ -225,6 +259,7 @@ module.exports = {
         keptSpanRows: Number(rowCount?.n),
         keptTracesInClickHouse: Number(rowCount?.t),
         redSpans: prom.sum(ma, 'tailstream_aggregator_red_spans_total'),
+        workerErrors: countErrors(workers),
         latency,
         latencySplit: split,
         decisionWait: DECISION_ENV,
