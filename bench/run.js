@@ -115,10 +115,10 @@ async function main() {
       }
     }
   } finally {
-    if (kafka && !args.keepTopics) {
+    if (broker && !args.keepTopics) {
       try {
-        const n = await deleteTopics(kafka, `bench-${runId}-`);
-        if (n > 0) say(`deleted the run's ${n} topics`);
+        const n = await deleteTopics(ctx.kafka, `bench-${runId}-`);
+        if (n.topics > 0) say(`deleted the run's ${n.topics} topics and ${n.groups} consumer groups`);
       } catch (error) {
         say(`could not delete the run's topics: ${error.message}`);
       }

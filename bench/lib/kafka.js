@@ -57,14 +57,16 @@ async function createTopics(kafka, prefix, partitions = 8) {
   return topicNames(prefix);
 }
 
-/** Deletes every topic whose name starts with `prefix`. */
+/** Deletes every topic and every (empty) consumer group whose name starts with `prefix`. */
 async function deleteTopics(kafka, prefix) {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-    return topics.length;
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
+    return { topics: topics.length, groups: groups.length };
   } finally {
     await admin.disconnect();
   }
