@@ -131,4 +131,19 @@ describe('Avro span batches through a real Kafka broker', () => {
     expect(headerString(h, DLQ_HEADERS.offset)).toBe('41');
     expect(headerString(h, DLQ_HEADERS.worker)).toBe('test-worker');
   });
+
+  it('keeps every uncompressed batch under the broker limit when many large messages go to one partition', async () => {
+    // 40 × 100 KB to ONE partition without compression: batches cut at 512 KiB stay under the
+    // broker's default 1 MB message.max.bytes (a 1 MiB cut did not, and the idempotent producer then failed for good).
+    const big = new BatchingProducer(kafka, { lingerMs: 50 });
+    await big.connect();
+    try {
+      const value = Buffer.alloc(100 * 1024, 7);
+      await big.sendAll(topics.otlp, Array.from({ length: 40 }, () => ({ key: 'same-key', value })));
+      const described = await describeTopics(kafka, prefix);
+      expect(described.find((d) => d.name === topics.otlp)?.messages).toBe(40);
+    } finally {
+      await big.close();
+    }
+  });
 });

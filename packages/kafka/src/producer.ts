@@ -9,7 +9,12 @@ export interface OutMessage {
 }
 
 export interface BatchingProducerOptions {
-  /** Flush when this many bytes are pending (default 1 MiB). */
+  /**
+   * Bytes per `sendBatch` call (default 512 KiB). A batch never grows past it (unless one message
+   * alone is larger), so a partition's record batch stays under the broker's default 1 MB
+   * `message.max.bytes` even without compression: above it the broker refuses the batch, and
+   * kafkajs's idempotent producer does not recover from that.
+   */
   maxBatchBytes?: number;
   /** Flush at most this long after the first pending message (default 5 ms). */
   lingerMs?: number;
@@ -52,7 +57,7 @@ export class BatchingProducer {
   constructor(kafka: Kafka, options: BatchingProducerOptions = {}) {
     const idempotent = options.idempotent ?? true;
     this.producer = kafka.producer({ idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false });
-    this.maxBatchBytes = options.maxBatchBytes ?? 1 << 20;
+    this.maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
     this.lingerMs = options.lingerMs ?? 5;
     this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     this.metrics = options.registry ? createProducerMetrics(options.registry, options.metricPrefix ?? 'tailstream') : undefined;
@@ -121,7 +126,7 @@ export class BatchingProducer {
     while (this.queue.length > 0) {
       const batch: Pending[] = [];
       let bytes = 0;
-      while (this.queue.length > 0 && (batch.length === 0 || bytes < this.maxBatchBytes)) {
+      while (this.queue.length > 0 && (batch.length === 0 || bytes + (this.queue[0] as Pending).bytes <= this.maxBatchBytes)) {
         const next = this.queue.shift() as Pending;
         batch.push(next);
         bytes += next.bytes;

@@ -49,7 +49,12 @@ export const ingestConfigSchema = z.object({
   producer: z
     .object({
       maxInFlightBytes: z.number().int().positive().default(64 * MIB).describe('Bytes accepted but not yet acknowledged by Kafka; above → 429.'),
-      maxBatchBytes: z.number().int().positive().default(1 * MIB).describe('Bytes per Kafka sendBatch call.'),
+      maxBatchBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(512 * 1024)
+        .describe('Bytes per Kafka sendBatch call; keep it under the brokers’ message.max.bytes (1 MB by default), compression or not.'),
       lingerMs: z.number().int().min(0).default(5).describe('How long to gather messages before sending.'),
       compression: z.enum(['none', 'gzip']).default('gzip').describe('Kafka batch compression.'),
     })
