@@ -35,7 +35,14 @@ export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** True when the body holds no row at all (only whitespace). */
 export function isEmptyBody(body: string | Buffer): boolean {
-  if (typeof body === 'string') return body.trim().length === 0;
+  if (typeof body === 'string') {
+    // Early exit on the first non-blank character: no copy of a multi-megabyte body.
+    for (let i = 0; i < body.length; i++) {
+      const c = body.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+    }
+    return true;
+  }
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
