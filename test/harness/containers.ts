@@ -3,7 +3,7 @@
  * Docker). Our own machines have no Docker engine, so this path is exercised by users, not by our CI.
  */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './ports';
 
 const KAFKA_IMAGE = process.env.TAILSTREAM_TEST_KAFKA_IMAGE ?? 'apache/kafka:4.1.1';
 const CLICKHOUSE_IMAGE = process.env.TAILSTREAM_TEST_CLICKHOUSE_IMAGE ?? 'clickhouse/clickhouse-server:25.8';
@@ -19,15 +19,6 @@ export async function dockerAvailable(): Promise<boolean> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export async function startContainers(
   clickhouseUrl: string | undefined,

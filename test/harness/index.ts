@@ -3,3 +3,5 @@ export * from './infra';
 export * from './clickhouse';
 export * from './private-broker';
 export * from './spans';
+export * from './metrics';
+export * from './ports';

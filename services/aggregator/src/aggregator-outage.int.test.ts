@@ -7,7 +7,7 @@ import { testAggregatorConfig } from './test-support/config';
 import { BASE_NS, keptBatchesOf, makeTrace, summaryOf, TEST_BOUNDS_MS, type FixtureTrace } from './test-support/fixtures';
 import { edgeTruth, redTruth, totalCalls } from './test-support/ground-truth';
 import { commitProgress, fullyCommitted, InputProducer, topicRecords, waitUntil } from './test-support/kafka-io';
-import { metricSum, scrapeMetrics, type Sample } from './test-support/metrics';
+import { metricSum, scrapeMetrics, type Sample } from '@tailstream/test-harness';
 import { diffMaps, readEdges, readRed, redCalls, redFields, spanCounts, summaryCounts, type Query } from './test-support/reads';
 import { startAggregator, type RunningAggregator } from './worker';
 

@@ -8,7 +8,7 @@ import { testAggregatorConfig } from './test-support/config';
 import { BASE_NS, KEPT_DECISION, keptBatchesOf, makeTrace, summaryOf, TEST_BOUNDS_MS, type FixtureTrace } from './test-support/fixtures';
 import { edgeTruth, kindName, redTruth, statusName, totalCalls } from './test-support/ground-truth';
 import { commitProgress, DeadLetterReader, fullyCommitted, InputProducer, topicRecords, waitUntil } from './test-support/kafka-io';
-import { metricSum, scrapeMetrics } from './test-support/metrics';
+import { metricSum, scrapeMetrics } from '@tailstream/test-harness';
 import { diffMaps, readEdges, readRed, redCalls, redFields, spanCounts, summaryCounts, type Query } from './test-support/reads';
 import { startAggregator, type RunningAggregator } from './worker';
 

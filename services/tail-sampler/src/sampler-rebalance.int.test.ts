@@ -3,7 +3,7 @@ import { createLogger } from '@tailstream/telemetry';
 import { testInfra, uniqueGroupId, uniqueTopicPrefix } from '@tailstream/test-harness';
 import type { Kafka } from 'kafkajs';
 import { OutputCollector, SpanProducer, waitUntil } from './test-support/kafka-io';
-import { metricValue, scrape } from './test-support/metrics';
+import { metricSum, scrapeMetrics } from '@tailstream/test-harness';
 import { ERRORS_POLICY, policyVersionOf, testSamplerConfig, writePolicyFile } from './test-support/sampler-setup';
 import { Traffic } from './test-support/traffic';
 import { startSampler, type RunningSampler } from './worker';
@@ -71,7 +71,7 @@ describe('two tail-samplers in one group while partitions move', () => {
 
     // A kept some partitions through B's arrival; kafkajs restarts kept partitions at their last
     // commit, i.e. before records A had already handled: they must not be handled twice.
-    const metricsA = await scrape(a.opsPort);
+    const metricsA = await scrapeMetrics(a.opsPort);
     await stop(a);
     await waitUntil(
       () => b.handler.assigned.length === PARTITIONS,
@@ -88,7 +88,7 @@ describe('two tail-samplers in one group while partitions move', () => {
       60000,
       () => `all ${traces.length} traces decided (have ${out.decidedTraces().size}) and kept ones complete`,
     );
-    const metricsB = await scrape(b.opsPort);
+    const metricsB = await scrapeMetrics(b.opsPort);
     await stop(b);
 
     const version = policyVersionOf(ERRORS_POLICY);
@@ -117,15 +117,15 @@ describe('two tail-samplers in one group while partitions move', () => {
     console.log(
       `[rebalance] traces=${traces.length} kept=${traces.filter((t) => t.errorCount > 0).length} partitions moved to B=${moved} ` +
         `decision records=${out.decisions.length} duplicate decisions=${duplicates} duplicate summaries=${summaryDuplicates} ` +
-        `late spans A=${metricValue(metricsA, 'tailstream_sampler_late_spans_total')} B=${metricValue(metricsB, 'tailstream_sampler_late_spans_total')} ` +
-        `duplicate spans A=${metricValue(metricsA, 'tailstream_sampler_duplicate_spans_total')} B=${metricValue(metricsB, 'tailstream_sampler_duplicate_spans_total')} ` +
-        `B replay-skipped spans=${metricValue(metricsB, 'tailstream_sampler_replay_skipped_spans_total')} kept span records=${out.kept.reduce((n, k) => n + k.value.batch.spans.length, 0)}`,
+        `late spans A=${metricSum(metricsA, 'tailstream_sampler_late_spans_total')} B=${metricSum(metricsB, 'tailstream_sampler_late_spans_total')} ` +
+        `duplicate spans A=${metricSum(metricsA, 'tailstream_sampler_duplicate_spans_total')} B=${metricSum(metricsB, 'tailstream_sampler_duplicate_spans_total')} ` +
+        `B replay-skipped spans=${metricSum(metricsB, 'tailstream_sampler_replay_skipped_spans_total')} kept span records=${out.kept.reduce((n, k) => n + k.value.batch.spans.length, 0)}`,
     );
     expect(problems).toEqual([]);
     // Records re-delivered to the instance that handled them are neither late nor duplicate spans.
-    expect(metricValue(metricsA, 'tailstream_sampler_late_spans_total')).toBe(0);
-    expect(metricValue(metricsA, 'tailstream_sampler_duplicate_spans_total')).toBe(0);
-    expect(metricValue(metricsB, 'tailstream_sampler_duplicate_spans_total')).toBe(0);
+    expect(metricSum(metricsA, 'tailstream_sampler_late_spans_total')).toBe(0);
+    expect(metricSum(metricsA, 'tailstream_sampler_duplicate_spans_total')).toBe(0);
+    expect(metricSum(metricsB, 'tailstream_sampler_duplicate_spans_total')).toBe(0);
     expect(out.decidedTraces().size).toBe(traces.length);
     expect(traces.length).toBeGreaterThan(50);
   });

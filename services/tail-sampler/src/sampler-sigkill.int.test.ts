@@ -5,7 +5,7 @@ import { testInfra, uniqueGroupId, uniqueTopicPrefix } from '@tailstream/test-ha
 import type { Kafka } from 'kafkajs';
 import { decodeReplayMark } from './partition-state';
 import { OutputCollector, SpanProducer, waitUntil, type Produced } from './test-support/kafka-io';
-import { metricValue, scrape } from './test-support/metrics';
+import { metricSum, scrapeMetrics } from '@tailstream/test-harness';
 import { ERRORS_POLICY, policyVersionOf, writePolicyFile } from './test-support/sampler-setup';
 import { REPO_ROOT, SamplerProcess, samplerEnv } from './test-support/sampler-process';
 import { batchSpanKeys, lateBatch, makeTrace, type TestTrace } from './test-support/traces';
@@ -93,7 +93,7 @@ describe('tail-sampler killed with SIGKILL and restarted', () => {
     );
     // The pending traces are still buffered in the process being killed.
     await waitUntil(
-      async () => metricValue(await scrape(first.opsPort), 'tailstream_sampler_buffered_traces') === pending.length,
+      async () => metricSum(await scrapeMetrics(first.opsPort), 'tailstream_sampler_buffered_traces') === pending.length,
       10000,
       () => `${pending.length} traces buffered before the kill`,
     );
@@ -122,12 +122,12 @@ describe('tail-sampler killed with SIGKILL and restarted', () => {
       async () =>
         all.every((t) => out.decisionsOf(t.hex).length > 0 && (t.errorCount === 0 || out.keptSpanKeys(t.hex).size >= t.spanKeys.size)) &&
         [...lateKeptKeys].every((k) => out.keptSpanKeys(lateKeptTrace.hex).has(k)) &&
-        metricValue(await scrape(second.opsPort), 'tailstream_sampler_late_spans_total', { outcome: 'dropped' }) >= 1,
+        metricSum(await scrapeMetrics(second.opsPort), 'tailstream_sampler_late_spans_total', { outcome: 'dropped' }) >= 1,
       60000,
       () =>
         `every trace decided after the restart (have ${all.filter((t) => out.decisionsOf(t.hex).length > 0).length} of ${all.length}) and late spans routed`,
     );
-    const metrics = await scrape(second.opsPort);
+    const metrics = await scrapeMetrics(second.opsPort);
 
     // No trace lost, none decided on part of its spans, kept traces complete.
     for (const t of all) {
@@ -147,7 +147,7 @@ describe('tail-sampler killed with SIGKILL and restarted', () => {
     }
     // Records handled before the kill (below the replay mark) were skipped, not decided again.
     for (const t of done) expect(out.decisionsOf(t.hex)).toHaveLength(1);
-    expect(metricValue(metrics, 'tailstream_sampler_replay_skipped_spans_total')).toBeGreaterThan(0);
+    expect(metricSum(metrics, 'tailstream_sampler_replay_skipped_spans_total')).toBeGreaterThan(0);
 
     // Late spans after the restart follow the decisions read back from the decisions topic.
     const forwarded = out.keptOf(lateKeptTrace.hex).filter((k) => batchSpanKeys(k.batch).some((key) => lateKeptKeys.has(key)));
@@ -159,14 +159,14 @@ describe('tail-sampler killed with SIGKILL and restarted', () => {
       spanCount: lateKeptTrace.spanKeys.size,
     });
     expect(out.keptOf(lateDroppedTrace.hex)).toHaveLength(0);
-    expect(metricValue(metrics, 'tailstream_sampler_late_spans_total', { outcome: 'forwarded' })).toBe(2);
-    expect(metricValue(metrics, 'tailstream_sampler_late_spans_total', { outcome: 'dropped' })).toBe(1);
+    expect(metricSum(metrics, 'tailstream_sampler_late_spans_total', { outcome: 'forwarded' })).toBe(2);
+    expect(metricSum(metrics, 'tailstream_sampler_late_spans_total', { outcome: 'dropped' })).toBe(1);
 
     const duplicates = out.decisions.length - out.decidedTraces().size;
     const marks = [...committedBeforeKill].map(([p, c]) => `p${p}: offset ${c.offset} mark ${decodeReplayMark(c.metadata)}`).join(', ');
     console.log(
       `[sigkill] traces=${all.length} decision records=${out.decisions.length} duplicate decisions=${duplicates} ` +
-        `replay-skipped spans=${metricValue(metrics, 'tailstream_sampler_replay_skipped_spans_total')} committed before kill: ${marks}`,
+        `replay-skipped spans=${metricSum(metrics, 'tailstream_sampler_replay_skipped_spans_total')} committed before kill: ${marks}`,
     );
     expect(duplicates).toBe(0);
 

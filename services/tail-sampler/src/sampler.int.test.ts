@@ -6,7 +6,7 @@ import { testInfra, uniqueGroupId, uniqueTopicPrefix } from '@tailstream/test-ha
 import type { Admin, Kafka } from 'kafkajs';
 import { decodeReplayMark } from './partition-state';
 import { OutputCollector, SpanProducer, waitUntil, type Produced } from './test-support/kafka-io';
-import { metricValue, scrape } from './test-support/metrics';
+import { metricSum, scrapeMetrics } from '@tailstream/test-harness';
 import {
   ERRORS_AND_EVERYTHING_POLICY,
   ERRORS_POLICY,
@@ -138,18 +138,18 @@ describe('tail-sampler on a real broker', () => {
 
     // Gauges are refreshed by the decision tick: wait until the buffers are seen empty.
     await waitUntil(
-      async () => metricValue(await scrape(sampler!.opsPort), 'tailstream_sampler_buffered_traces') === 0,
+      async () => metricSum(await scrapeMetrics(sampler!.opsPort), 'tailstream_sampler_buffered_traces') === 0,
       10000,
       () => 'no trace buffered',
     );
-    let metrics = await scrape(sampler!.opsPort);
-    expect(metricValue(metrics, 'tailstream_sampler_spans_received_total')).toBe(traces.reduce((n, t) => n + t.spanKeys.size, 0));
-    expect(metricValue(metrics, 'tailstream_sampler_buffered_spans')).toBe(0);
-    expect(metricValue(metrics, 'tailstream_sampler_decision_cache_entries')).toBe(traces.length);
-    expect(metricValue(metrics, 'tailstream_sampler_decisions_total', { policy: 'errors', outcome: 'kept' })).toBe(kept.length);
-    expect(metricValue(metrics, 'tailstream_sampler_decisions_total', { outcome: 'dropped' })).toBe(dropped.length);
-    expect(metricValue(metrics, 'tailstream_sampler_late_spans_total')).toBe(0);
-    expect(metricValue(metrics, 'tailstream_sampler_policy_info', { version: v1 })).toBe(1);
+    let metrics = await scrapeMetrics(sampler!.opsPort);
+    expect(metricSum(metrics, 'tailstream_sampler_spans_received_total')).toBe(traces.reduce((n, t) => n + t.spanKeys.size, 0));
+    expect(metricSum(metrics, 'tailstream_sampler_buffered_spans')).toBe(0);
+    expect(metricSum(metrics, 'tailstream_sampler_decision_cache_entries')).toBe(traces.length);
+    expect(metricSum(metrics, 'tailstream_sampler_decisions_total', { policy: 'errors', outcome: 'kept' })).toBe(kept.length);
+    expect(metricSum(metrics, 'tailstream_sampler_decisions_total', { outcome: 'dropped' })).toBe(dropped.length);
+    expect(metricSum(metrics, 'tailstream_sampler_late_spans_total')).toBe(0);
+    expect(metricSum(metrics, 'tailstream_sampler_policy_info', { version: v1 })).toBe(1);
 
     // Late spans: a dropped and a kept trace of the same partition, the dropped one first, so once the
     // kept one's late spans are out, the dropped one's record has been handled too.
@@ -167,9 +167,9 @@ describe('tail-sampler on a real broker', () => {
       30000,
       () => `late spans of kept trace ${lateKept.hex} forwarded`,
     );
-    metrics = await scrape(sampler!.opsPort);
-    expect(metricValue(metrics, 'tailstream_sampler_late_spans_total', { outcome: 'forwarded' })).toBe(2);
-    expect(metricValue(metrics, 'tailstream_sampler_late_spans_total', { outcome: 'dropped' })).toBe(1);
+    metrics = await scrapeMetrics(sampler!.opsPort);
+    expect(metricSum(metrics, 'tailstream_sampler_late_spans_total', { outcome: 'forwarded' })).toBe(2);
+    expect(metricSum(metrics, 'tailstream_sampler_late_spans_total', { outcome: 'dropped' })).toBe(1);
     expect(out.keptOf(lateDropped.hex)).toHaveLength(0);
     const lateRecords = out.keptOf(lateKept.hex).filter((k) => batchSpanKeys(k.batch).some((key) => keptLateKeys.has(key)));
     expect(lateRecords).toHaveLength(1);
@@ -200,13 +200,13 @@ describe('tail-sampler on a real broker', () => {
     const v2 = policyVersionOf(ERRORS_AND_EVERYTHING_POLICY);
     expect(v2).not.toBe(v1);
     await waitUntil(
-      async () => metricValue(await scrape(sampler!.opsPort), 'tailstream_sampler_policy_info', { version: v2 }) === 1,
+      async () => metricSum(await scrapeMetrics(sampler!.opsPort), 'tailstream_sampler_policy_info', { version: v2 }) === 1,
       10000,
       () => `policy version ${v2} active`,
     );
-    metrics = await scrape(sampler!.opsPort);
+    metrics = await scrapeMetrics(sampler!.opsPort);
     expect(metrics.filter((s) => s.name === 'tailstream_sampler_policy_info').map((s) => s.labels.version)).toEqual([v2]);
-    expect(metricValue(metrics, 'tailstream_sampler_policy_reloads_total', { outcome: 'applied' })).toBe(1);
+    expect(metricSum(metrics, 'tailstream_sampler_policy_reloads_total', { outcome: 'applied' })).toBe(1);
 
     const after = Array.from({ length: 6 }, (_, i) =>
       makeTrace({ seed: 2, index: i, spanCount: 3, records: 2, errorSpans: i % 2 === 0 ? [2] : [] }),
@@ -229,7 +229,7 @@ describe('tail-sampler on a real broker', () => {
       });
       expect(out.keptSpanKeys(t.hex)).toEqual(t.spanKeys);
     }
-    metrics = await scrape(sampler!.opsPort);
-    expect(metricValue(metrics, 'tailstream_sampler_decisions_total', { policy: 'everything', outcome: 'kept' })).toBe(3);
+    metrics = await scrapeMetrics(sampler!.opsPort);
+    expect(metricSum(metrics, 'tailstream_sampler_decisions_total', { policy: 'everything', outcome: 'kept' })).toBe(3);
   });
 });

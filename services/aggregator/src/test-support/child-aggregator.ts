@@ -1,8 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { parsePrometheus, type Sample } from './metrics';
+import { parsePrometheus, type Sample } from '@tailstream/test-harness';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 const MAIN = join(REPO_ROOT, 'services', 'aggregator', 'dist', 'main.js');
@@ -12,18 +11,6 @@ export function buildAggregator(): void {
   execFileSync('npx', ['tsc', '-b', 'services/aggregator'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
-/** A free TCP port on the loopback interface (closed again before it is returned). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** How a child run ended. */
 export interface ChildExit {

@@ -5,7 +5,8 @@ import { createKafka, ensureTopics, topicNames, type TopicNames } from '@tailstr
 import type { Logger } from '@tailstream/telemetry';
 import { testInfra, uniqueDatabase, uniqueGroupId, uniqueTopicPrefix } from '@tailstream/test-harness';
 import type { Kafka } from 'kafkajs';
-import { ChildAggregator, freePort } from './child-aggregator';
+import { freePort } from '@tailstream/test-harness';
+import { ChildAggregator } from './child-aggregator';
 import { InputProducer } from './kafka-io';
 
 /** The fault-injection line the aggregator writes right before it SIGKILLs itself. */
