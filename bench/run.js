@@ -25,13 +25,16 @@ const STAGES = [
   require('./stages/red'),
   require('./stages/aggregator'),
   require('./stages/pipeline'),
+  require('./stages/kafka-produce'),
 ];
 const NAMES = STAGES.map((s) => s.name);
+/** Run by default; the others (optIn) only with --only. */
+const DEFAULT_NAMES = STAGES.filter((s) => !s.optIn).map((s) => s.name);
 
 async function main() {
   let args;
   try {
-    args = parseArgs(process.argv.slice(2), NAMES);
+    args = parseArgs(process.argv.slice(2), NAMES, DEFAULT_NAMES);
   } catch (error) {
     console.error(`bench: ${error.message}`);
     return 2;

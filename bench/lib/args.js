@@ -17,9 +17,10 @@ Environment: KAFKA_BROKERS (else the local broker of deploy/local is used, start
 then stopped), CLICKHOUSE_URL (the aggregator bench also loads into that server).`;
 
 /** Parses argv; throws an Error with the usage text on bad input. */
-function parseArgs(argv, names) {
-  const usage = USAGE.replace('%NAMES%', names.join(', '));
-  const out = { only: [...names], quick: false, profile: false, keepTopics: false, help: false, usage };
+function parseArgs(argv, names, defaults = names) {
+  const optIn = names.filter((n) => !defaults.includes(n));
+  const usage = USAGE.replace('%NAMES%', names.join(', ') + (optIn.length ? ` (${optIn.join(', ')} only when named)` : ''));
+  const out = { only: [...defaults], quick: false, profile: false, keepTopics: false, help: false, usage };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') out.quick = true;

@@ -1,3 +1,4 @@
+import './kafkajs-speedups'; // first: patches kafkajs before it is loaded (see the module)
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 

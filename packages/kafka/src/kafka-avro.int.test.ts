@@ -4,6 +4,7 @@ import { testInfra, uniqueGroupId, uniqueTopicPrefix } from '@tailstream/test-ha
 import { createLogger } from '@tailstream/telemetry';
 import type { Consumer, Kafka } from 'kafkajs';
 import { createKafka } from './client';
+import { kafkaCodecInfo } from './kafkajs-speedups';
 import { ensureTopics, describeTopics } from './admin';
 import { BatchingProducer } from './producer';
 import { DeadLetterWriter, DLQ_HEADERS } from './dead-letter';
@@ -54,6 +55,8 @@ describe('Avro span batches through a real Kafka broker', () => {
   const topics = topicNames(prefix);
 
   beforeAll(async () => {
+    // the broker checks every record batch's CRC32C: these tests cover the native one
+    expect(kafkaCodecInfo()).toMatchObject({ crc32c: 'native', encoder: 'patched', encoderConstructor: true });
     kafka = createKafka({ brokers: testInfra().kafkaBrokers.split(','), clientId: 'test' }, logger);
     const created = await ensureTopics(kafka, { prefix, partitions: 3, replicationFactor: 1 });
     expect(created).toContain(topics.spans);

@@ -1,3 +1,4 @@
+import './kafkajs-speedups'; // first: patches kafkajs before it is loaded (see the module)
 import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { KafkaWriteError, ProducerClosedError } from './errors';

@@ -1,0 +1,227 @@
+/**
+ * Produce-path speedups for kafkajs 2.2.4, applied in place (no fork) when this module is loaded.
+ * It must be loaded before anything requires kafkajs: `client.ts` and `producer.ts` import it first.
+ *
+ * Written against kafkajs 2.2.4 (its last release, pinned exactly in package.json). On any other
+ * version nothing is touched and stock kafkajs runs. `TAILSTREAM_KAFKAJS_SPEEDUPS=off` turns it off
+ * too (escape hatch). `kafkaCodecInfo()` says what is active.
+ *
+ * 1. CRC32C of record batches: kafkajs computes it in JavaScript (`recordBatch/crc32C`); this
+ *    swaps in `crc32c` from `@node-rs/crc32` (napi-rs, SIMD/hardware CRC32C). `recordBatch/v0`
+ *    binds `require('../crc32C')` once at ITS load time (lazily, with the first produce request),
+ *    so the module-cache entry of `crc32C/index.js` gets the native function as `exports` before
+ *    that. Works with Node's `require.cache` and with jest's registry (both hand out the cached
+ *    module object). If the native package does not load (unsupported platform) or disagrees with
+ *    kafkajs on a check vector, kafkajs's own function stays: nothing is logged.
+ *
+ * 2. Encoder allocations (`protocol/encoder.js`): kafkajs zero-fills every buffer it allocates
+ *    (`Buffer.alloc`: 512 B per `new Encoder()`, i.e. several per record, and on every doubling in
+ *    `ensureAvailable`). Unzeroed memory (`Buffer.allocUnsafe`) is safe because bytes past
+ *    `offset` are never read: checked in 2.2.4, every write in encoder.js is sequential at `offset`
+ *    after `ensureAvailable` (no gaps, no back-patching), no code outside encoder.js touches
+ *    `.buf` (except `writeEncoder`'s `Buffer.isBuffer(value.buf)` check), and all readers go
+ *    through the `buffer` getter (`buf.slice(0, offset)`) or `size()` (= offset). Small buffers
+ *    come from Node's shared pool instead of a fresh zeroed ArrayBuffer each.
+ *    - `ensureAvailable`: same growth rule, `allocUnsafe` instead of `alloc`.
+ *    - the constructor: a class's constructor cannot be patched, so while encoder.js is not yet
+ *      loaded by anyone, its cache entry's `exports` becomes a plain constructor function sharing
+ *      `Encoder.prototype` (statics inherited), allocating with `allocUnsafe`. If kafkajs was
+ *      loaded first, this part is skipped (`encoderConstructor: false`): still correct, slower.
+ *    - `writeUVarInt` (every varint: record length, offset delta, key/value lengths...): writes the
+ *      bytes in place instead of building an array and a `Buffer.from` copy of it. Same bytes.
+ *    - `writeEncoderArray` (records into a batch, partitions into a request): reserves the sum of
+ *      the parts once instead of doubling (and copying everything written so far) many times.
+ *
+ * All of it produces byte-identical requests (kafkajs-speedups.test.ts encodes produce requests
+ * with stock and patched modules and compares; the integration tests produce to a real broker,
+ * which checks the batch CRCs). Idempotent: loading it twice (or two copies of it) patches once.
+ */
+
+/** The kafkajs version whose internals this module was written against. */
+export const KAFKAJS_SPEEDUPS_VERSION = '2.2.4';
+
+export interface KafkaCodecInfo {
+  /** kafkajs version found (undefined if kafkajs could not be resolved). */
+  kafkajsVersion: string | undefined;
+  /** Record-batch CRC32C: `native` = @node-rs/crc32, `js` = kafkajs's own. */
+  crc32c: 'native' | 'js';
+  /** `patched` = Encoder growth, varints and encoder arrays patched; `stock` = untouched. */
+  encoder: 'patched' | 'stock';
+  /** Whether `new Encoder()` allocates unzeroed (false if kafkajs was loaded before this module). */
+  encoderConstructor: boolean;
+  /** Why something is stock, when it is. */
+  reason?: string;
+}
+
+// --- narrow views of the untyped kafkajs internals touched here -----------------------------------
+
+interface EncoderInstance {
+  buf: Buffer;
+  offset: number;
+  readonly buffer: Buffer;
+  ensureAvailable(length: number): void;
+  writeUVarInt(value: number): EncoderInstance;
+  writeEncoderArray(value: EncoderInstance[]): EncoderInstance;
+}
+
+interface EncoderClass {
+  new (initialSize?: number): EncoderInstance;
+  prototype: EncoderInstance;
+  nextPowerOfTwo(value: number): number;
+}
+
+type Crc32c = (buffer: Buffer) => number;
+
+/** Marks what this module installed, on the kafkajs objects themselves (so copies of it agree). */
+const PATCHED = Symbol.for('tailstream.kafkajs-speedups');
+const NATIVE_CRC = Symbol.for('tailstream.kafkajs-speedups.crc32c');
+
+interface Marked {
+  [PATCHED]?: KafkaCodecInfo;
+  [NATIVE_CRC]?: true;
+}
+
+const KAFKAJS_SRC = 'kafkajs/src/protocol';
+const MSB = 0x80;
+const REST = 0x7f;
+const UINT32_ABOVE_7_BITS = 0xffffff80;
+
+/** Set when nothing was patched (other kafkajs version, or turned off). */
+let stockInfo: KafkaCodecInfo | undefined;
+/** Why the CRC32C is kafkajs's own, when it is. */
+let crc32cReason: string | undefined;
+
+/** What is active: native or JS CRC32C, patched or stock Encoder. */
+export function kafkaCodecInfo(): KafkaCodecInfo {
+  if (stockInfo) return { ...stockInfo };
+  const info = (loadEncoder().prototype as Marked)[PATCHED];
+  return info ? { ...info } : { kafkajsVersion: KAFKAJS_SPEEDUPS_VERSION, crc32c: 'js', encoder: 'stock', encoderConstructor: false };
+}
+
+function loadEncoder(): EncoderClass {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(`${KAFKAJS_SRC}/encoder.js`) as EncoderClass;
+}
+
+function cacheEntry(request: string): NodeJS.Module | undefined {
+  return require.cache[require.resolve(request)];
+}
+
+function install(): void {
+  let version: string | undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    version = (require('kafkajs/package.json') as { version?: string }).version;
+  } catch {
+    version = undefined;
+  }
+  const stock = (reason: string): void => {
+    stockInfo = { kafkajsVersion: version, crc32c: 'js', encoder: 'stock', encoderConstructor: false, reason };
+  };
+  if (version !== KAFKAJS_SPEEDUPS_VERSION) return stock(`written against kafkajs ${KAFKAJS_SPEEDUPS_VERSION}, found ${version ?? 'none'}`);
+  if (/^(0|off|false|no)$/i.test(process.env.TAILSTREAM_KAFKAJS_SPEEDUPS ?? '')) return stock('TAILSTREAM_KAFKAJS_SPEEDUPS=off');
+
+  const encoderWasLoaded = cacheEntry(`${KAFKAJS_SRC}/encoder.js`) !== undefined;
+  const Encoder = loadEncoder();
+  const proto = Encoder.prototype as EncoderInstance & Marked;
+  if (proto[PATCHED]) return; // already installed in this module registry
+
+  const info: KafkaCodecInfo = { kafkajsVersion: version, crc32c: installCrc32c(), encoder: 'patched', encoderConstructor: false };
+  patchEncoderPrototype(Encoder);
+  if (!encoderWasLoaded) info.encoderConstructor = replaceEncoderConstructor(Encoder);
+  if (info.crc32c === 'js') info.reason = crc32cReason;
+  proto[PATCHED] = info;
+}
+
+function installCrc32c(): 'native' | 'js' {
+  const indexPath = `${KAFKAJS_SRC}/recordBatch/crc32C/index.js`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const current = require(indexPath) as Crc32c & Marked;
+  if (current[NATIVE_CRC]) return 'native';
+  if (cacheEntry(`${KAFKAJS_SRC}/recordBatch/v0/index.js`) !== undefined) {
+    crc32cReason = 'kafkajs record batches were loaded before the speedups';
+    return 'js';
+  }
+  let native: Crc32c;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    native = (require('@node-rs/crc32') as { crc32c: Crc32c }).crc32c;
+    // Standard check value of CRC-32C, and agreement with kafkajs on a buffer of all byte values.
+    const all = Buffer.from(Array.from({ length: 1031 }, (_, i) => (i * 7) & 0xff));
+    if (native(Buffer.from('123456789')) !== 0xe3069283 || native(all) !== current(all)) throw new Error('check vector mismatch');
+  } catch (error) {
+    crc32cReason = `@node-rs/crc32 unavailable: ${(error as Error).message.split('\n')[0]}`;
+    return 'js';
+  }
+  const crc32c: Crc32c & Marked = (buffer) => native(buffer);
+  crc32c[NATIVE_CRC] = true;
+  cacheEntry(indexPath)!.exports = crc32c;
+  return 'native';
+}
+
+function patchEncoderPrototype(Encoder: EncoderClass): void {
+  const proto = Encoder.prototype;
+
+  proto.ensureAvailable = function ensureAvailable(this: EncoderInstance, length: number): void {
+    if (this.offset + length > this.buf.length) {
+      const newBuffer = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(this.offset + length));
+      this.buf.copy(newBuffer, 0, 0, this.offset);
+      this.buf = newBuffer;
+    }
+  };
+
+  // Same bytes as kafkajs's loop (LEB128 of the value as uint32, at most 5 bytes), written in place.
+  proto.writeUVarInt = function writeUVarInt(this: EncoderInstance, value: number): EncoderInstance {
+    this.ensureAvailable(5);
+    const buf = this.buf;
+    let offset = this.offset;
+    let rest = value;
+    while ((rest & UINT32_ABOVE_7_BITS) !== 0) {
+      buf[offset++] = (rest & REST) | MSB;
+      rest >>>= 7;
+    }
+    buf[offset++] = rest & REST;
+    this.offset = offset;
+    return this;
+  };
+
+  // Same checks and bytes as kafkajs's; one reservation for all parts instead of repeated doubling.
+  proto.writeEncoderArray = function writeEncoderArray(this: EncoderInstance, value: EncoderInstance[]): EncoderInstance {
+    if (!Array.isArray(value) || value.some((v) => v == null || !Buffer.isBuffer(v.buf))) {
+      throw new Error('all values should be an instance of Encoder[]');
+    }
+    const parts: Buffer[] = [];
+    let total = 0;
+    value.forEach((v) => {
+      const part = v.buffer;
+      parts.push(part);
+      total += part.length;
+    });
+    this.ensureAvailable(total);
+    for (const part of parts) {
+      part.copy(this.buf, this.offset);
+      this.offset += part.length;
+    }
+    return this;
+  };
+}
+
+/**
+ * Makes the encoder.js cache entry export a constructor that allocates unzeroed, sharing
+ * `Encoder.prototype` (so `instanceof` and every method are the same) and inheriting the statics.
+ * Only called while no other module holds the original class.
+ */
+function replaceEncoderConstructor(Encoder: EncoderClass): boolean {
+  const entry = cacheEntry(`${KAFKAJS_SRC}/encoder.js`);
+  if (!entry || entry.exports !== Encoder) return false;
+  function TailstreamEncoder(this: EncoderInstance, initialSize = 511): void {
+    this.buf = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(initialSize));
+    this.offset = 0;
+  }
+  TailstreamEncoder.prototype = Encoder.prototype;
+  Object.setPrototypeOf(TailstreamEncoder, Encoder);
+  entry.exports = TailstreamEncoder;
+  return true;
+}
+
+install();
