@@ -217,9 +217,14 @@ function runCore(batches, arrivals, evaluate = true) {
   return counts;
 }
 
+/** As the sampler worker reads records: a private copy of each value, spans read lazily. */
 function decodeAll(messages) {
   const codec = spanBatchCodec();
-  return messages.map((m) => codec.decode(m.bytes, 'span-batch.v2'));
+  return messages.map((m) => {
+    const own = Buffer.allocUnsafeSlow(m.bytes.length);
+    m.bytes.copy(own);
+    return codec.decodeLazy(own, 'span-batch.v2');
+  });
 }
 
 function time(fn) {

@@ -1,6 +1,7 @@
-import type { Type } from 'avsc';
-import type { KeptSpanBatch, SamplingDecision, SpanBatch, TraceSummary } from '@tailstream/model';
+import type { SamplingDecision, TraceSummary } from '@tailstream/model';
 import { AvroCodec, loadType } from './codec';
+import { KeptSpanBatchCodec } from './kept-span-batch-codec';
+import { SpanBatchCodec } from './span-batch-codec';
 
 /**
  * The message types that cross Kafka, each with the schema this build writes and the older writer
@@ -8,21 +9,14 @@ import { AvroCodec, loadType } from './codec';
  * current id at it, and keep the previous id in its `writers` map.
  */
 
-function spanBatchType(version: 1 | 2): Type {
-  return loadType(`span-batch.v${version}`);
-}
-
-let spanBatch: AvroCodec<SpanBatch> | undefined;
+let spanBatch: SpanBatchCodec | undefined;
 let decision: AvroCodec<SamplingDecision> | undefined;
-let keptSpanBatch: AvroCodec<KeptSpanBatch> | undefined;
+let keptSpanBatch: KeptSpanBatchCodec | undefined;
 let traceSummary: AvroCodec<TraceSummary> | undefined;
 
 /** SpanBatch: spans topic. Writes v2, reads v1 (no receivedAtUnixNano → 0) and v2. */
-export function spanBatchCodec(): AvroCodec<SpanBatch> {
-  spanBatch ??= new AvroCodec<SpanBatch>('span-batch.v2', spanBatchType(2), {
-    'span-batch.v1': () => spanBatchType(1),
-    'span-batch.v2': () => spanBatchType(2),
-  });
+export function spanBatchCodec(): SpanBatchCodec {
+  spanBatch ??= new SpanBatchCodec();
   return spanBatch;
 }
 
@@ -34,18 +28,9 @@ export function decisionCodec(): AvroCodec<SamplingDecision> {
   return decision;
 }
 
-function keptType(): Type {
-  const registry: Record<string, Type> = {};
-  loadType('sampling-decision.v1', registry);
-  loadType('span-batch.v2', registry);
-  return loadType('kept-span-batch.v1', registry);
-}
-
 /** KeptSpanBatch: sampled-spans topic. */
-export function keptSpanBatchCodec(): AvroCodec<KeptSpanBatch> {
-  keptSpanBatch ??= new AvroCodec<KeptSpanBatch>('kept-span-batch.v1', keptType(), {
-    'kept-span-batch.v1': keptType,
-  });
+export function keptSpanBatchCodec(): KeptSpanBatchCodec {
+  keptSpanBatch ??= new KeptSpanBatchCodec(decisionCodec().type, spanBatchCodec());
   return keptSpanBatch;
 }
 

@@ -1,0 +1,224 @@
+import type { SpanRecord } from '@tailstream/model';
+import { AvroReader } from './binary';
+
+/**
+ * Field order of the Avro `Span` record (schemas/avro/span-batch.v1/v2.avsc: identical in both).
+ * span-batch-schema.test.ts fails if the schema files and this list ever disagree.
+ */
+export const SPAN_FIELDS = [
+  'spanId',
+  'parentSpanId',
+  'traceState',
+  'flags',
+  'name',
+  'kind',
+  'startTimeUnixNano',
+  'endTimeUnixNano',
+  'statusCode',
+  'statusMessage',
+  'resourceIndex',
+  'scopeIndex',
+  'attributes',
+  'droppedAttributesCount',
+  'events',
+  'droppedEventsCount',
+  'links',
+  'droppedLinksCount',
+] as const;
+
+const enum F {
+  spanId = 0,
+  parentSpanId = 1,
+  traceState = 2,
+  flags = 3,
+  name = 4,
+  kind = 5,
+  start = 6,
+  end = 7,
+  statusCode = 8,
+  statusMessage = 9,
+  resourceIndex = 10,
+  scopeIndex = 11,
+  attributes = 12,
+  droppedAttributesCount = 13,
+  events = 14,
+  droppedEventsCount = 15,
+  links = 16,
+  droppedLinksCount = 17,
+}
+
+/** How each field is skipped: 0 varint, 1 length-prefixed, 2 array of bytes. */
+const SKIP_KIND = [1, 1, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 2, 0, 2, 0] as const;
+
+/** Skips fields [from, to) of a span record. */
+export function skipSpanFields(r: AvroReader, from: number, to: number): void {
+  for (let f = from; f < to; f++) {
+    const kind = SKIP_KIND[f];
+    if (kind === 0) r.skipVarint();
+    else if (kind === 1) r.skipBytes();
+    else {
+      for (let n = r.blockCount(); n !== 0; n = r.blockCount()) {
+        for (let i = 0; i < n; i++) r.skipBytes();
+      }
+    }
+  }
+}
+
+function readBytesArray(r: AvroReader): Buffer[] {
+  const out: Buffer[] = [];
+  for (let n = r.blockCount(); n !== 0; n = r.blockCount()) {
+    for (let i = 0; i < n; i++) out.push(r.bytesView());
+  }
+  return out;
+}
+
+/** One reader reused by every getter (getters are synchronous and never nest). */
+const scratch = new AvroReader(Buffer.alloc(0));
+
+/**
+ * A span read in place from the Avro bytes of its batch: only the position of the record and
+ * its (rewritable) resource and scope indexes are held; every other field is decoded when it is
+ * read. Bytes fields are views into the batch buffer, so a lazy span keeps that buffer alive:
+ * give it a buffer of its own (not a view into a large fetch response) when the span is held for
+ * long. The record's structure was checked when the batch was read, so getters cannot fail.
+ *
+ * `spanId` is cached after the first read (trace assembly compares it often); the other fields
+ * are not, so a lazy span costs a few machine words on the heap while it waits for a decision.
+ */
+export class LazySpan implements SpanRecord {
+  private cachedSpanId: Buffer | undefined;
+
+  constructor(
+    /** The buffer holding the batch. */
+    readonly source: Buffer,
+    /** Byte range of this span's record in `source`. */
+    readonly start: number,
+    readonly end: number,
+    public resourceIndex: number,
+    public scopeIndex: number,
+  ) {}
+
+  /** Bytes of the encoded record (a size measure that costs nothing to read). */
+  get encodedBytes(): number {
+    return this.end - this.start;
+  }
+
+  get spanId(): Buffer {
+    return (this.cachedSpanId ??= this.at(F.spanId).bytesView());
+  }
+  get parentSpanId(): Buffer {
+    return this.at(F.parentSpanId).bytesView();
+  }
+  /** True for a root span (empty parent ID), without creating a view. */
+  get isRoot(): boolean {
+    return this.at(F.parentSpanId).length() === 0;
+  }
+  get traceState(): string {
+    return this.at(F.traceState).string();
+  }
+  get flags(): number {
+    return this.at(F.flags).int();
+  }
+  get name(): string {
+    return this.at(F.name).string();
+  }
+  get kind(): number {
+    return this.at(F.kind).int();
+  }
+  get startTimeUnixNano(): bigint {
+    return this.at(F.start).long();
+  }
+  get endTimeUnixNano(): bigint {
+    return this.at(F.end).long();
+  }
+  get statusCode(): number {
+    return this.at(F.statusCode).int();
+  }
+  get statusMessage(): string {
+    return this.at(F.statusMessage).string();
+  }
+  get attributes(): Buffer {
+    return this.at(F.attributes).bytesView();
+  }
+  get droppedAttributesCount(): number {
+    return this.at(F.droppedAttributesCount).int();
+  }
+  get events(): Buffer[] {
+    return readBytesArray(this.at(F.events));
+  }
+  get droppedEventsCount(): number {
+    return this.at(F.droppedEventsCount).int();
+  }
+  get links(): Buffer[] {
+    return readBytesArray(this.at(F.links));
+  }
+  get droppedLinksCount(): number {
+    return this.at(F.droppedLinksCount).int();
+  }
+
+  /** Byte range of the resourceIndex and scopeIndex fields (for re-encoding with new indexes). */
+  indexFieldsRange(): { from: number; to: number } {
+    const r = this.at(F.resourceIndex);
+    const from = r.pos;
+    skipSpanFields(r, F.resourceIndex, F.attributes);
+    return { from, to: r.pos };
+  }
+
+  /** A plain SpanRecord with the same content (bytes fields stay views into `source`). */
+  toRecord(): SpanRecord {
+    return readPlainSpan(new AvroReader(this.source, this.start, this.end), this.resourceIndex, this.scopeIndex);
+  }
+
+  private at(field: number): AvroReader {
+    const r = scratch;
+    r.reset(this.source, this.start, this.end);
+    skipSpanFields(r, 0, field);
+    return r;
+  }
+}
+
+/** Reads one span record into a plain object; resource/scope indexes from the record unless given. */
+export function readPlainSpan(r: AvroReader, resourceIndex?: number, scopeIndex?: number): SpanRecord {
+  const spanId = r.bytesView();
+  const parentSpanId = r.bytesView();
+  const traceState = r.string();
+  const flags = r.int();
+  const name = r.string();
+  const kind = r.int();
+  const startTimeUnixNano = r.long();
+  const endTimeUnixNano = r.long();
+  const statusCode = r.int();
+  const statusMessage = r.string();
+  const ri = r.int();
+  const si = r.int();
+  return {
+    spanId,
+    parentSpanId,
+    traceState,
+    flags,
+    name,
+    kind,
+    startTimeUnixNano,
+    endTimeUnixNano,
+    statusCode,
+    statusMessage,
+    resourceIndex: resourceIndex ?? ri,
+    scopeIndex: scopeIndex ?? si,
+    attributes: r.bytesView(),
+    droppedAttributesCount: r.int(),
+    events: readBytesArray(r),
+    droppedEventsCount: r.int(),
+    links: readBytesArray(r),
+    droppedLinksCount: r.int(),
+  };
+}
+
+/** Reads one span record lazily: walks it once (checking its structure) and keeps its range. */
+export function readLazySpan(r: AvroReader): LazySpan {
+  const start = r.pos;
+  skipSpanFields(r, 0, F.resourceIndex);
+  const resourceIndex = r.int();
+  const scopeIndex = r.int();
+  skipSpanFields(r, F.attributes, SPAN_FIELDS.length);
+  return new LazySpan(r.buf, start, r.pos, resourceIndex, scopeIndex);
+}
