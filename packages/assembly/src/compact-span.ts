@@ -19,6 +19,9 @@ export class SpanCompactor {
   private readonly names = new Map<string, string>();
 
   compact(span: SpanRecord): void {
+    // Only plain decoded objects: a lazily read span (e.g. @tailstream/avro's LazySpan) holds no
+    // decoded fields to shrink, and its fields are read-only views of its bytes.
+    if (Object.getPrototypeOf(span) !== Object.prototype) return;
     if (span.events.length === 0) span.events = NO_BUFFERS;
     if (span.links.length === 0) span.links = NO_BUFFERS;
     if (span.parentSpanId.length === 0) span.parentSpanId = NO_PARENT;

@@ -200,6 +200,27 @@ describe('attribute codec', () => {
     expect(getAttributes(encoded, new Set())).toEqual(new Map());
   });
 
+  test('getAttributes matches keys by their bytes: same-length and multi-byte keys, reused and grown sets', () => {
+    // 'int' and 'str' have the same length; 'utf8' and the empty key are edge cases of the matcher
+    const keys = new Set(['int', 'str', 'utf8', '']);
+    const first = getAttributes(encoded, keys);
+    expect(first).toEqual(
+      new Map<string, AnyValue>([
+        ['str', { string: 'hello' }],
+        ['utf8', { string: 'ünïcödé ✓ 😀' }],
+        ['int', { int: 42n }],
+        ['', { string: 'empty key' }],
+      ]),
+    );
+    // the compiled form is reused for the same set, and rebuilt once the set grows
+    expect(getAttributes(encoded, keys)).toEqual(first);
+    keys.add('ünïcödé');
+    keys.add('double');
+    expect(getAttributes(encoded, keys).get('double')).toEqual({ double: 3.25 });
+    const multiByte = encodeKeyValueList([{ key: 'ключ', value: { string: 'значение' } }, { key: 'клюк', value: { bool: true } }]);
+    expect(getAttributes(multiByte, new Set(['клюк']))).toEqual(new Map([['клюк', { bool: true }]]));
+  });
+
   test.each([
     ['truncated entry', Buffer.from([0x0a, 0x05, 0x0a, 0x01])],
     ['length beyond the end', Buffer.from([0x0a, 0x7f])],

@@ -53,20 +53,56 @@ export function getAttribute(buf: Uint8Array, key: string): AnyValue | undefined
   return found;
 }
 
+/** The wanted keys as UTF-8 bytes, grouped by byte length, for comparing keys in place. */
+interface KeyMatcher {
+  size: number;
+  /** byLength[n]: the wanted keys of n bytes (undefined when none). */
+  byLength: Array<Array<{ name: string; bytes: Buffer }> | undefined>;
+}
+
+/** Compiled per key set: callers pass the same set for every span (e.g. a policy engine's keys). */
+const matchers = new WeakMap<ReadonlySet<string>, KeyMatcher>();
+
+function matcherFor(keys: ReadonlySet<string>): KeyMatcher {
+  let m = matchers.get(keys);
+  // A set that changed size since it was compiled is compiled again.
+  if (m === undefined || m.size !== keys.size) {
+    m = { size: keys.size, byLength: [] };
+    for (const name of keys) {
+      const bytes = Buffer.from(name, 'utf8');
+      (m.byLength[bytes.length] ??= []).push({ name, bytes });
+    }
+    matchers.set(keys, m);
+  }
+  return m;
+}
+
+function keyAt(m: KeyMatcher, b: Buffer, start: number, end: number): string | undefined {
+  const candidates = m.byLength[end - start];
+  if (candidates === undefined) return undefined;
+  for (let c = 0; c < candidates.length; c++) {
+    const cand = candidates[c] as { name: string; bytes: Buffer };
+    const kb = cand.bytes;
+    let i = 0;
+    while (i < kb.length && kb[i] === b[start + i]) i++;
+    if (i === kb.length) return cand.name;
+  }
+  return undefined;
+}
+
 /**
  * The values of the attributes named in `keys` (those present), decoding no other value and
- * stopping as soon as every key was found. Keys whose byte length matches no wanted key are not
- * even decoded to strings.
+ * stopping as soon as every key was found. Keys are compared as bytes in place (the set is
+ * compiled once and cached; treat a set passed here as immutable), so no key is decoded to a
+ * string.
  */
 export function getAttributes(buf: Uint8Array, keys: ReadonlySet<string>): Map<string, AnyValue> {
   const found = new Map<string, AnyValue>();
   if (keys.size === 0) return found;
-  const lengths = new Set<number>();
-  for (const k of keys) lengths.add(Buffer.byteLength(k, 'utf8'));
+  const m = matcherFor(keys);
   scanKeyValues(buf, (b, keyStart, keyEnd, r, valueEnd) => {
-    if (!lengths.has(keyEnd - keyStart)) return true;
-    const k = utf8At(b, keyStart, keyEnd);
-    if (!keys.has(k) || found.has(k)) return true;
+    const k = keyAt(m, b, keyStart, keyEnd);
+    if (k === undefined || found.has(k)) return true;
     found.set(k, valueEnd < 0 ? { empty: true } : readAnyValue(b, r, valueEnd, 0));
     return found.size < keys.size;
   });

@@ -144,7 +144,8 @@ export class RedPipeline implements PartitionHandler {
         if (cut !== undefined && offset > cut) await this.repeatCut(batch.topic, batch.partition, ctx);
         let spans;
         try {
-          spans = this.codec.decode(message.value ?? Buffer.alloc(0), headerString(message.headers, SCHEMA_HEADER));
+          // RED reads a few header fields of each span: read lazily, nothing else is decoded.
+          spans = this.codec.decodeLazy(message.value ?? Buffer.alloc(0), headerString(message.headers, SCHEMA_HEADER));
         } catch (error) {
           this.red.skip(batch.partition, offset);
           this.deps.metrics.deadLettered.inc({ topic: batch.topic, reason: 'undecodable_span_batch' });

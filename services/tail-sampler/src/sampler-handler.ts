@@ -128,7 +128,9 @@ export class SamplerHandler implements PartitionHandler {
         lastHandled = offset;
         let spans;
         try {
-          spans = this.codec.decode(message.value ?? Buffer.alloc(0), headerString(message.headers, SCHEMA_HEADER));
+          // Spans are read lazily and held as their Avro bytes until decided; they get a buffer of
+          // their own so a long-undecided trace does not keep the whole fetch response alive.
+          spans = this.codec.decodeLazy(ownCopy(message.value), headerString(message.headers, SCHEMA_HEADER));
         } catch (error) {
           metrics.deadLettered.inc({ reason: 'undecodable_span_batch' });
           pending.push(
@@ -214,4 +216,12 @@ export class SamplerHandler implements PartitionHandler {
     metrics.bufferedBytes.set(budget.bytes);
     metrics.decisionCacheSize.set(cache.size);
   }
+}
+
+/** A copy of a record value in an ArrayBuffer of its own (fetch responses are one large buffer). */
+function ownCopy(value: Buffer | null): Buffer {
+  if (value === null || value.length === 0) return Buffer.alloc(0);
+  const copy = Buffer.allocUnsafeSlow(value.length);
+  value.copy(copy);
+  return copy;
 }
