@@ -4,7 +4,8 @@
  * generator's traffic as ingest writes it (record timestamps follow the traffic's virtual
  * timeline, ~50k spans/s of data time, which is the sampler's clock), then the worker (child
  * process) runs with every policy type (bench/stages/policies-all.yaml) until every trace is
- * decided. Figures: consume → decide → produce spans/s (wall, while consuming), spans per CPU
+ * decided, once with Kafka compression none (input and output) and once with gzip (the workers'
+ * default). Figures: consume → decide → produce spans/s (wall, while consuming), spans per CPU
  * second of the worker from ready to the last decision, peak RSS, keep rate. Then
  * bench/sampler-core.js (one thread, no Kafka): buffer + policies cost and heap per buffered span.
  */
@@ -21,21 +22,22 @@ const POLICY_FILE = path.join(ROOT, 'bench', 'stages', 'policies-all.yaml');
 /** Decision waits of the sampler and pipeline benches (short, as for a demo; see docs/performance.md). */
 const DECISION_ENV = { TAILSTREAM_SAMPLER_DECISION_WAIT_MS: '3000', TAILSTREAM_SAMPLER_DECISION_WAIT_AFTER_ROOT_MS: '500' };
 
-async function workerRun(ctx) {
+/** One worker run; `compression` applies to the pre-loaded input and to the sampler's output. */
+async function workerRun(ctx, compression) {
   const { requests } = takeSpans(ctx.traffic(), ctx.quick ? 40_000 : 300_000);
   const decoded = decodeAsIngest(requests, BigInt(Date.now() - 60_000) * 1_000_000n);
   const { records, spans, traces } = spanRecords(decoded);
-  const prefix = ctx.prefix('sampler');
+  const prefix = ctx.prefix(`sampler-${compression}`);
   const topics = await createTopics(ctx.kafka, prefix);
   ctx.say(`sampler: pre-loading ${spans} spans of ${traces} traces (${records.length} records) into ${topics.spans}`);
-  await produceRecords(ctx.kafka, topics.spans, records);
+  await produceRecords(ctx.kafka, topics.spans, records, { compression });
 
   const opsPort = await freePort();
   const worker = startWorker({
     command: 'sampler',
     logDir: ctx.logDir,
     opsPort,
-    nodeArgs: ctx.nodeArgs('sampler'),
+    nodeArgs: ctx.nodeArgs(`sampler-${compression}`),
     env: {
       KAFKA_BROKERS: ctx.broker.brokers,
       TAILSTREAM_TOPIC_PREFIX: prefix,
@@ -43,6 +45,7 @@ async function workerRun(ctx) {
       TAILSTREAM_SAMPLER_GROUP_ID: `${prefix}sampler`,
       TAILSTREAM_SAMPLER_POLICY_FILE: POLICY_FILE,
       TAILSTREAM_SAMPLER_POLICY_RELOAD_INTERVAL_MS: '0',
+      TAILSTREAM_SAMPLER_OUTPUT_COMPRESSION: compression,
       ...DECISION_ENV,
     },
   });
@@ -74,6 +77,7 @@ async function workerRun(ctx) {
     const decided = prom.sum(metrics, 'tailstream_sampler_decisions_total');
     const cpu = usage.processes.sampler.cpuSeconds;
     return {
+      compression,
       spans,
       traces,
       records: records.length,
@@ -105,10 +109,14 @@ module.exports = {
   DECISION_ENV,
   POLICY_FILE,
   async run(ctx) {
-    const w = await workerRun(ctx);
-    ctx.say(
-      `sampler: ${w.spansPerSecond} spans/s while consuming, ${w.spansPerCoreSecond} spans/s per core, kept ${(w.keptRatio * 100).toFixed(1)} % of ${w.traces} traces, peak RSS ${w.peakRssMiB} MiB`,
-    );
+    const runs = [];
+    for (const compression of ['none', 'gzip']) {
+      const w = await workerRun(ctx, compression);
+      ctx.say(
+        `sampler (compression ${compression}): ${w.spansPerSecond} spans/s while consuming, ${w.spansPerCoreSecond} spans/s per core, kept ${(w.keptRatio * 100).toFixed(1)} % of ${w.traces} traces, peak RSS ${w.peakRssMiB} MiB`,
+      );
+      runs.push(w);
+    }
     ctx.say('sampler: bench/sampler-core.js (one thread: assembly + policies, heap per buffered span)');
     const core = await runChildBench({
       script: 'bench/sampler-core.js',
@@ -120,14 +128,14 @@ module.exports = {
     const heap = core.result.heap;
     return {
       rows: [
-        {
-          case: 'worker: consume → decide → produce, 16 policy types',
+        ...runs.map((w) => ({
+          case: `worker: consume → decide → produce, 16 policy types, compression ${w.compression}`,
           spansPerSecond: w.spansPerSecond,
           spansPerCoreSecond: w.spansPerCoreSecond,
           peakRssMiB: w.peakRssMiB,
           note: `kept ${(w.keptRatio * 100).toFixed(1)} % of traces; all decided after ${w.allDecidedSeconds.toFixed(1)} s; sampler ${w.usage.processes.sampler.coresUsed} cores, broker ${w.usage.processes.broker?.coresUsed ?? '?'}, other ${w.usage.machine.otherCores}`,
           target: 150_000,
-        },
+        })),
         {
           case: 'core: Avro decode + assembly + policies (sampler-core, wall of one thread)',
           spansPerSecond: core.result.consumeSpansPerSec,
@@ -145,7 +153,7 @@ module.exports = {
         },
       ],
       details: {
-        worker: w,
+        workers: runs,
         core: core.result,
         coreUsage: core.usage,
         policyFile: 'bench/stages/policies-all.yaml',

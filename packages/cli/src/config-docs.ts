@@ -43,6 +43,7 @@ ${describeConfig(aggregatorConfigSchema, AGGREGATOR_ENV_PREFIX)}
 | \`TAILSTREAM_CLICKHOUSE_DATABASE\`, \`TAILSTREAM_CLICKHOUSE_DATA_PATH\`, \`TAILSTREAM_CLICKHOUSE_TTL_DAYS\` | \`migrate\`, \`query\` | database, embedded data directory, TTL |
 | \`TAILSTREAM_KAFKA_*\` | \`topics\`, \`loadgen --kafka\` | the kafka.* options above with prefix \`TAILSTREAM_\` |
 | \`TAILSTREAM_QUERY_ENDPOINT\` | \`query\` | aggregator ops address serving \`/query\` (default http://127.0.0.1:9466) |
+| \`TAILSTREAM_KAFKAJS_SPEEDUPS\` | every worker and command that uses Kafka | \`off\` runs stock kafkajs instead of the in-place speedups (native CRC32C, unzeroed buffers; see docs/architecture.md) |
 | \`TAILSTREAM_KAFKA_HOME\`, \`TAILSTREAM_KAFKA_PORT\`, \`TAILSTREAM_KAFKA_CONTROLLER_PORT\`, \`TAILSTREAM_KAFKA_HEAP\`, \`TAILSTREAM_KAFKA_LIB\`, \`TAILSTREAM_KAFKA_START_TIMEOUT\` | \`deploy/local/kafka.sh\` | the local broker (see the script's header) |
 `;
 }

@@ -42,6 +42,16 @@ export const samplerConfigSchema = z.object({
       catchUpTimeoutMs: z.number().int().positive().default(30000).describe('How long an assigned partition waits for the decision cache to catch up.'),
     })
     .prefault({}),
+  consumer: z
+    .object({
+      partitionsConcurrently: z
+        .number()
+        .int()
+        .positive()
+        .default(4)
+        .describe('Assigned partitions handled at the same time: one partition\'s batch is decoded and buffered while another waits for its output to be acknowledged.'),
+    })
+    .prefault({}),
   output: z
     .object({
       maxSpansPerMessage: z.number().int().positive().default(500).describe('Kept spans of one trace are split into messages of at most this many spans.'),

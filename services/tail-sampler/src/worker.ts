@@ -75,6 +75,7 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
     logger: logger.child({ component: 'consumer' }),
     registry,
     metricPrefix: 'tailstream_sampler',
+    partitionsConsumedConcurrently: config.consumer.partitionsConcurrently,
   });
   await consumer.start();
   bound.consumer = consumer;
