@@ -5,7 +5,7 @@ export function createAggregatorMetrics(registry: Registry) {
   const registers = [registry];
   return {
     rowsBuffered: new Gauge({ name: 'tailstream_aggregator_rows_buffered', help: 'Rows waiting to be inserted, by table.', labelNames: ['table'], registers }),
-    rowsInserted: new Counter({ name: 'tailstream_aggregator_rows_inserted_total', help: 'Rows acknowledged by ClickHouse, by table.', labelNames: ['table'], registers }),
+    rowsInserted: new Counter({ name: 'tailstream_aggregator_rows_inserted_total', help: 'Rows in inserts acknowledged by ClickHouse, by table. A replayed insert that ClickHouse drops as a duplicate (same dedup token) is counted again: count() in ClickHouse is the number of distinct rows.', labelNames: ['table'], registers }),
     insertLatency: new Histogram({
       name: 'tailstream_aggregator_insert_duration_seconds',
       help: 'Time of an acknowledged insert, by table.',
