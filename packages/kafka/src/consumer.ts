@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -41,7 +41,15 @@ export interface PartitionedConsumerOptions {
   /** Partitions handled concurrently (default 1: one batch at a time keeps the event loop fair). */
   partitionsConsumedConcurrently?: number;
   maxBytesPerPartition?: number;
+  /**
+   * How often the lag gauge is refreshed from the partitions' high watermarks asked from the
+   * broker (default 5000 ms; 0: only when a batch is handled). Without it the gauge reads ~0 until
+   * the next fetch, however far behind the consumer is.
+   */
+  lagRefreshMs?: number;
 }
+
+const DEFAULT_LAG_REFRESH_MS = 5000;
 
 const key = (topic: string, partition: number): string => `${topic}:${partition}`;
 
@@ -55,11 +63,17 @@ export class PartitionedConsumer {
   private readonly assigned = new Set<string>();
   private readonly initialized = new Map<string, Promise<void>>();
   private readonly metrics: ReturnType<typeof createConsumerMetrics> | undefined;
+  /** Next offset to handle per assigned partition (first offset of the batch being handled). */
+  private readonly position = new Map<string, bigint>();
   private running = false;
   private crashed: Error | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private lagRefresh: Promise<void> | undefined;
+  private admin: Admin | undefined;
+  private adminConnected: Promise<void> | undefined;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: PartitionedConsumerOptions,
   ) {
     this.consumer = kafka.consumer({
@@ -102,6 +116,13 @@ export class PartitionedConsumer {
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.running = true;
+    const every = this.options.lagRefreshMs ?? DEFAULT_LAG_REFRESH_MS;
+    if (this.metrics && every > 0) {
+      this.lagTimer = setInterval(() => {
+        this.lagRefresh ??= this.refreshLag().finally(() => (this.lagRefresh = undefined));
+      }, every);
+      this.lagTimer.unref();
+    }
   }
 
   /** Commits `offset` (the next offset to read) for a partition, with optional metadata stored beside it. */
@@ -127,9 +148,58 @@ export class PartitionedConsumer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.lagTimer = undefined;
+    await this.lagRefresh;
     await this.consumer.stop();
     for (const k of [...this.assigned]) await this.revoke(k);
     await this.consumer.disconnect();
+    if (this.admin) {
+      const admin = this.admin;
+      this.admin = undefined;
+      this.adminConnected = undefined;
+      await admin.disconnect().catch((error: unknown) => this.options.logger.debug({ err: error }, 'disconnecting the lag admin client failed'));
+    }
+  }
+
+  /**
+   * Sets the lag gauge of every assigned partition with a known position from the high watermarks
+   * the broker reports now: lag = high watermark − next offset to handle. Failures are skipped.
+   */
+  private async refreshLag(): Promise<void> {
+    const metrics = this.metrics;
+    if (!metrics || !this.running) return;
+    const topics = new Set<string>();
+    for (const k of this.position.keys()) if (this.assigned.has(k)) topics.add(splitKey(k)[0]);
+    if (topics.size === 0) return;
+    try {
+      if (!this.admin) {
+        const admin = this.kafka.admin();
+        this.admin = admin;
+        this.adminConnected = admin.connect();
+      }
+      await this.adminConnected;
+      const admin = this.admin;
+      for (const topic of topics) {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        if (!this.running) return;
+        for (const { partition, high } of offsets) {
+          const k = key(topic, partition);
+          const position = this.position.get(k);
+          if (position === undefined || !this.assigned.has(k)) continue;
+          metrics.lag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(high) - position)));
+        }
+      }
+    } catch (error) {
+      this.options.logger.debug({ err: error }, 'refreshing consumer lag failed');
+      if (this.admin) {
+        // connect again next time (a failed connect would otherwise stick)
+        const admin = this.admin;
+        this.admin = undefined;
+        this.adminConnected = undefined;
+        await admin.disconnect().catch(() => undefined);
+      }
+    }
   }
 
   private async onGroupJoin(memberAssignment: Record<string, number[]>): Promise<void> {
@@ -144,10 +214,12 @@ export class PartitionedConsumer {
 
   private async revoke(k: string): Promise<void> {
     this.assigned.delete(k);
+    this.position.delete(k);
+    const [topic, partition] = splitKey(k);
+    this.metrics?.lag.remove({ topic, partition: String(partition) });
     const init = this.initialized.get(k);
     this.initialized.delete(k);
     if (!init) return;
-    const [topic, partition] = splitKey(k);
     try {
       await init;
       await this.options.handler.onRevoked?.(topic, partition);
@@ -171,8 +243,11 @@ export class PartitionedConsumer {
       });
     }
     await init;
-    if (batch.messages.length === 0) return;
-    this.metrics?.lag.set(labels, Number(batch.offsetLag()));
+    const first = batch.messages[0];
+    if (!first) return;
+    // from here until the batch is handled, its messages count as lag
+    this.position.set(k, BigInt(first.offset));
+    this.metrics?.lag.set(labels, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(first.offset))));
     this.metrics?.batchSize.observe(batch.messages.length);
     const endTimer = this.metrics?.processing.startTimer();
     await this.options.handler.handleBatch(
@@ -180,9 +255,12 @@ export class PartitionedConsumer {
       { heartbeat: payload.heartbeat, isStale: payload.isStale },
     );
     endTimer?.();
-    const last = batch.messages[batch.messages.length - 1];
-    if (last) payload.resolveOffset(last.offset);
-    this.metrics?.lag.set(labels, Math.max(0, Number(batch.highWatermark) - 1 - Number(last?.offset ?? 0)));
+    const last = batch.messages[batch.messages.length - 1] ?? first;
+    payload.resolveOffset(last.offset);
+    if (this.assigned.has(k)) {
+      this.position.set(k, BigInt(last.offset) + 1n);
+      this.metrics?.lag.set(labels, Math.max(0, Number(BigInt(batch.highWatermark) - 1n - BigInt(last.offset))));
+    }
     await payload.heartbeat();
   }
 }
@@ -196,7 +274,7 @@ function createConsumerMetrics(registry: Registry, prefix: string) {
   return {
     lag: new Gauge({
       name: `${prefix}_consumer_lag_messages`,
-      help: 'Messages between the last handled offset and the partition high watermark.',
+      help: 'Messages of the partition not handled yet: high watermark minus the next offset to handle (refreshed from the broker every few seconds, and after each batch).',
       labelNames: ['topic', 'partition'],
       registers: [registry],
     }),

@@ -1,5 +1,6 @@
 import './kafkajs-speedups'; // first: patches kafkajs before it is loaded (see the module)
-import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Message, type Producer, type ProducerConfig } from 'kafkajs';
+import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { KafkaWriteError, ProducerClosedError } from './errors';
 
@@ -13,8 +14,8 @@ export interface BatchingProducerOptions {
   /**
    * Bytes per `sendBatch` call (default 512 KiB). A batch never grows past it (unless one message
    * alone is larger), so a partition's record batch stays under the broker's default 1 MB
-   * `message.max.bytes` even without compression: above it the broker refuses the batch, and
-   * kafkajs's idempotent producer does not recover from that.
+   * `message.max.bytes` even without compression: above it the broker refuses the batch (and the
+   * kafkajs producer has to be recreated, see `BatchingProducer`).
    */
   maxBatchBytes?: number;
   /** Flush at most this long after the first pending message (default 5 ms). */
@@ -25,6 +26,49 @@ export interface BatchingProducerOptions {
   registry?: Registry;
   /** Metric name prefix, e.g. `tailstream_ingest`. */
   metricPrefix?: string;
+  /** Where recreations of the kafkajs producer are reported (warn). */
+  logger?: Logger;
+}
+
+/**
+ * Errors after which a kafkajs idempotent producer is not trusted any more, even when kafkajs calls
+ * them retriable: its producer ID, epoch or sequence numbers no longer match the broker's.
+ */
+const SEQUENCE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'DUPLICATE_SEQUENCE_NUMBER', 'INVALID_PRODUCER_EPOCH', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_ID_MAPPING']);
+/** Connect attempts for a fresh producer before the queued messages are refused (each send tries again). */
+const RECREATE_ATTEMPTS = 5;
+const RECREATE_BACKOFF_MS = 250;
+const RECREATE_MAX_BACKOFF_MS = 5000;
+
+interface KafkaJsErrorLike {
+  name?: unknown;
+  type?: unknown;
+  retriable?: unknown;
+  cause?: unknown;
+}
+
+/** The errors of a cause chain, outermost first (kafkajs wraps protocol errors once or twice). */
+function causeChain(error: unknown): KafkaJsErrorLike[] {
+  const chain: KafkaJsErrorLike[] = [];
+  let e = error;
+  while (e !== null && typeof e === 'object' && chain.length < 8 && !chain.includes(e as KafkaJsErrorLike)) {
+    chain.push(e as KafkaJsErrorLike);
+    e = (e as KafkaJsErrorLike).cause;
+  }
+  return chain;
+}
+
+/**
+ * Why a failed `sendBatch` leaves the kafkajs producer unusable, or undefined when it does not: the
+ * protocol error type (e.g. `MESSAGE_TOO_LARGE`) or the innermost kafkajs error name.
+ */
+export function producerRecreateReason(error: unknown): string | undefined {
+  const chain = causeChain(error);
+  const types = chain.map((e) => e.type).filter((t): t is string => typeof t === 'string');
+  const fatal = chain[0]?.retriable === false || types.some((t) => SEQUENCE_ERRORS.has(t));
+  if (!fatal) return undefined;
+  const names = chain.map((e) => e.name).filter((n): n is string => typeof n === 'string');
+  return types[0] ?? names[names.length - 1] ?? 'unknown';
 }
 
 interface Pending {
@@ -40,9 +84,23 @@ interface Pending {
  * into one `sendBatch` (acks=all, idempotent, optional compression). Each `send` resolves only
  * when Kafka acknowledged its batch, so callers can acknowledge their own input after that.
  * `pendingBytes` (queued + in flight) lets callers apply backpressure.
+ *
+ * After a batch fails with a non-retriable error or a sequence/epoch error, its callers are
+ * rejected and the kafkajs producer is replaced by a new one (new producer ID, sequences from 0)
+ * before the next batch: kafkajs rolls back the sequence numbers of every partition of a failed
+ * request, also of those the broker wrote, and then fails every later batch to them
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER) or, worse, has a batch of the same size acknowledged as a duplicate
+ * without writing it (tulios/kafkajs#598).
  */
 export class BatchingProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
+  private readonly producerConfig: ProducerConfig;
+  /** Set when the current kafkajs producer must not send again: the reason for replacing it. */
+  private recreateReason: string | undefined;
+  private closing = false;
+  private closePromise: Promise<void> | undefined;
+  private cancelBackoff: (() => void) | undefined;
+  private readonly logger: Logger | undefined;
   private queue: Pending[] = [];
   private queuedBytes = 0;
   private inFlightBytes = 0;
@@ -55,15 +113,30 @@ export class BatchingProducer {
   private readonly compression: CompressionTypes;
   private readonly metrics: ReturnType<typeof createProducerMetrics> | undefined;
 
-  constructor(kafka: Kafka, options: BatchingProducerOptions = {}) {
+  constructor(
+    private readonly kafka: Kafka,
+    options: BatchingProducerOptions = {},
+  ) {
     const idempotent = options.idempotent ?? true;
-    this.producer = kafka.producer({ idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false });
+    this.producerConfig = { idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false };
     this.maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
     this.lingerMs = options.lingerMs ?? 5;
     this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     this.metrics = options.registry ? createProducerMetrics(options.registry, options.metricPrefix ?? 'tailstream') : undefined;
-    this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
+    this.logger = options.logger;
+    this.producer = this.createProducer();
+  }
+
+  /** A kafkajs producer whose connection events count only while it is the current one. */
+  private createProducer(): Producer {
+    const producer = this.kafka.producer(this.producerConfig);
+    producer.on(producer.events.CONNECT, () => {
+      if (this.producer === producer && this.recreateReason === undefined) this.connected = true;
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      if (this.producer === producer) this.connected = false;
+    });
+    return producer;
   }
 
   async connect(): Promise<void> {
@@ -107,10 +180,23 @@ export class BatchingProducer {
     await this.flushing;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Sends what is queued (unless the producer is being recreated: then it is refused), waits for
+   * it, and disconnects. Safe at any moment and more than once.
+   */
+  close(): Promise<void> {
+    this.closePromise ??= this.closeOnce();
+    return this.closePromise;
+  }
+
+  private async closeOnce(): Promise<void> {
+    this.closing = true;
+    this.cancelBackoff?.();
     await this.flush();
     this.closed = true;
+    this.connected = false;
+    // sends that came in after the last flush: nothing will send them any more
+    this.rejectQueued(new ProducerClosedError());
     await this.producer.disconnect();
   }
 
@@ -124,7 +210,18 @@ export class BatchingProducer {
   }
 
   private async sendQueued(): Promise<void> {
-    while (this.queue.length > 0) {
+    for (;;) {
+      if (this.recreateReason !== undefined && !this.closing) await this.recreate();
+      if (this.queue.length === 0) return;
+      if (this.closed || this.recreateReason !== undefined) {
+        // no producer to send with: callers replay (a later send tries to recreate it again)
+        this.rejectQueued(
+          this.closing
+            ? new ProducerClosedError()
+            : new KafkaWriteError(`Kafka producer could not be recreated after ${this.recreateReason ?? 'an error'}`, true),
+        );
+        return;
+      }
       const batch: Pending[] = [];
       let bytes = 0;
       while (this.queue.length > 0 && (batch.length === 0 || bytes + (this.queue[0] as Pending).bytes <= this.maxBatchBytes)) {
@@ -156,12 +253,74 @@ export class BatchingProducer {
         this.metrics?.errors.inc();
         const retriable = (cause as { retriable?: boolean }).retriable !== false;
         const error = new KafkaWriteError(`Kafka did not acknowledge ${batch.length} messages: ${(cause as Error).message}`, retriable, { cause });
+        // decided before any caller runs: nothing is sent on this producer any more
+        const reason = producerRecreateReason(cause);
+        if (reason !== undefined) {
+          this.recreateReason = reason;
+          this.connected = false;
+          this.logger?.warn({ err: cause, reason }, 'Kafka producer failed fatally; recreating it');
+        }
         for (const p of batch) p.reject(error);
       } finally {
         this.inFlightBytes -= bytes;
         this.metrics?.pendingBytes.set(this.pendingBytes);
       }
     }
+  }
+
+  private rejectQueued(error: Error): void {
+    const pending = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.metrics?.pendingBytes.set(this.pendingBytes);
+    for (const p of pending) p.reject(error);
+  }
+
+  /**
+   * Replaces the kafkajs producer (runs in the flush chain, so no batch is sent meanwhile). Up to
+   * RECREATE_ATTEMPTS connects with exponential backoff; stops early when `close()` is called.
+   * Never throws: on failure `recreateReason` stays set and the next flush tries again.
+   */
+  private async recreate(): Promise<void> {
+    const reason = this.recreateReason ?? 'unknown';
+    this.connected = false;
+    try {
+      await this.producer.disconnect();
+    } catch (error) {
+      this.logger?.warn({ err: error, reason }, 'disconnecting the failed Kafka producer failed');
+    }
+    for (let attempt = 1; ; attempt++) {
+      const fresh = this.createProducer();
+      this.producer = fresh;
+      try {
+        await fresh.connect();
+        this.recreateReason = undefined;
+        this.connected = true;
+        this.metrics?.recreated.inc({ reason });
+        this.logger?.warn({ reason, attempt }, 'Kafka producer recreated');
+        return;
+      } catch (error) {
+        await fresh.disconnect().catch(() => undefined);
+        this.connected = false;
+        const giveUp = attempt >= RECREATE_ATTEMPTS || this.closing;
+        this.logger?.warn({ err: error, reason, attempt, giveUp }, 'connecting a new Kafka producer failed');
+        if (giveUp) return;
+      }
+      await this.backoff(Math.min(RECREATE_MAX_BACKOFF_MS, RECREATE_BACKOFF_MS * 2 ** (attempt - 1)));
+      if (this.closing) return;
+    }
+  }
+
+  private backoff(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.cancelBackoff = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.cancelBackoff = done;
+    });
   }
 }
 
@@ -178,5 +337,11 @@ function createProducerMetrics(registry: Registry, prefix: string) {
       registers: [registry],
     }),
     pendingBytes: new Gauge({ name: `${prefix}_kafka_pending_bytes`, help: 'Bytes queued or in flight to Kafka.', registers: [registry] }),
+    recreated: new Counter({
+      name: `${prefix}_kafka_producer_recreated_total`,
+      help: 'kafkajs producers replaced by a new one after a non-retriable or sequence/epoch error, by error type.',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
   };
 }

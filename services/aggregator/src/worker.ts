@@ -48,7 +48,7 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
   if (config.topics.create) {
     await ensureTopics(kafka, { prefix: config.kafka.topicPrefix, partitions: config.topics.partitions, replicationFactor: config.topics.replicationFactor });
   }
-  const producer = new BatchingProducer(kafka, { registry, metricPrefix: 'tailstream_aggregator' });
+  const producer = new BatchingProducer(kafka, { registry, metricPrefix: 'tailstream_aggregator', logger: logger.child({ component: 'producer' }) });
   await producer.connect();
   const deadLetters = new DeadLetterWriter(producer, topics.deadLetter, 'aggregator');
   const retry = config.retry;

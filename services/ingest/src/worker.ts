@@ -38,6 +38,7 @@ export async function startIngest(config: IngestConfig, options: { logger?: Logg
     compression: config.producer.compression,
     registry,
     metricPrefix: 'tailstream_ingest',
+    logger: logger.child({ component: 'producer' }),
   });
   await producer.connect();
   ops.addReadinessCheck('kafka_producer', () => producer.isConnected);

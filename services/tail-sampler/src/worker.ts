@@ -31,7 +31,13 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
   const policies = new PolicyHolder(config.policy.file, metrics, logger.child({ component: 'policies' }));
   policies.watch(config.policy.reloadIntervalMs);
 
-  const producer = new BatchingProducer(kafka, { lingerMs: config.output.lingerMs, compression: config.output.compression, registry, metricPrefix: 'tailstream_sampler' });
+  const producer = new BatchingProducer(kafka, {
+    lingerMs: config.output.lingerMs,
+    compression: config.output.compression,
+    registry,
+    metricPrefix: 'tailstream_sampler',
+    logger: logger.child({ component: 'producer' }),
+  });
   await producer.connect();
   const cache = new DecisionCache(config.decisionCache.maxEntries);
   const tailer = new DecisionsTailer(kafka, topics.decisions, cache, logger.child({ component: 'decisions' }), config.groupId);

@@ -1,0 +1,135 @@
+import { parsePrometheus, testInfra, uniqueGroupId, uniqueTopicPrefix, type Sample } from '@tailstream/test-harness';
+import { createLogger } from '@tailstream/telemetry';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { createKafka } from './client';
+import { PartitionedConsumer, type PartitionBatch } from './consumer';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+async function waitFor<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!ok(value)) {
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
+
+describe('PartitionedConsumer lag gauge on a real broker', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  const prefix = uniqueTopicPrefix('consumer-lag');
+  const created: string[] = [];
+
+  beforeAll(async () => {
+    kafka = createKafka({ brokers: testInfra().kafkaBrokers.split(','), clientId: 'consumer-test' }, logger);
+    admin = kafka.admin();
+    await admin.connect();
+    producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    if (created.length > 0) await admin.deleteTopics({ topics: created }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  async function produce(topic: string, from: number, count: number): Promise<void> {
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ partition: 0, value: `m-${from + i}` })) });
+  }
+
+  it('shows the messages a blocked handler has not handled, and new ones, before the next fetch; ~0 once caught up', async () => {
+    const topic = `${prefix}in`;
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    created.push(topic);
+    await produce(topic, 0, 40);
+
+    const registry = new Registry();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let firstBatchStarted!: () => void;
+    const firstBatch = new Promise<void>((resolve) => (firstBatchStarted = resolve));
+    const handled: string[] = [];
+    const consumer = new PartitionedConsumer(kafka, {
+      groupId: uniqueGroupId('consumer-lag'),
+      topics: [topic],
+      logger,
+      registry,
+      metricPrefix: 'test',
+      lagRefreshMs: 300,
+      handler: {
+        handleBatch: async (batch: PartitionBatch) => {
+          if (handled.length === 0) {
+            firstBatchStarted();
+            await released;
+          }
+          for (const m of batch.messages) handled.push(m.value?.toString() ?? '');
+        },
+      },
+    });
+    const lagSamples = async (): Promise<Sample[]> =>
+      parsePrometheus(await registry.metrics()).filter((s) => s.name === 'test_consumer_lag_messages' && s.labels.topic === topic);
+    const lag = async (): Promise<number | undefined> => (await lagSamples()).find((s) => s.labels.partition === '0')?.value;
+
+    await consumer.start();
+    try {
+      await firstBatch;
+      // the first batch is being handled: none of the 40 counts as handled yet
+      expect(await waitFor('lag while the first batch is blocked', lag, (v) => v === 40, 5000)).toBe(40);
+      // written while the handler is blocked: no fetch sees them, only the broker's high watermark
+      await produce(topic, 40, 25);
+      expect(await waitFor('lag after more messages arrived', lag, (v) => v === 65, 5000)).toBe(65);
+      expect(handled).toEqual([]);
+
+      release();
+      await waitFor('messages handled', async () => handled.length, (n) => n === 65, 30_000);
+      expect(handled).toEqual(Array.from({ length: 65 }, (_, i) => `m-${i}`));
+      expect(await waitFor('lag once caught up', lag, (v) => v === 0, 5000)).toBe(0);
+
+      // caught up and idle: a new message shows up through the refresh or its fetch, then drains
+      await produce(topic, 65, 3);
+      await waitFor('messages handled', async () => handled.length, (n) => n === 68, 30_000);
+      expect(await waitFor('lag once caught up again', lag, (v) => v === 0, 5000)).toBe(0);
+    } finally {
+      release();
+      await consumer.stop();
+    }
+    // stop() revokes every partition: its series is gone
+    expect(await lagSamples()).toEqual([]);
+  });
+
+  it('with the refresh off, keeps the batch-time gauge (no admin client)', async () => {
+    const topic = `${prefix}off`;
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    created.push(topic);
+    await produce(topic, 0, 10);
+    const registry = new Registry();
+    let count = 0;
+    const consumer = new PartitionedConsumer(kafka, {
+      groupId: uniqueGroupId('consumer-lag-off'),
+      topics: [topic],
+      logger,
+      registry,
+      metricPrefix: 'test',
+      lagRefreshMs: 0,
+      handler: {
+        handleBatch: async (batch: PartitionBatch) => {
+          count += batch.messages.length;
+        },
+      },
+    });
+    await consumer.start();
+    try {
+      await waitFor('messages handled', async () => count, (n) => n === 10, 30_000);
+      const samples = parsePrometheus(await registry.metrics()).filter((s) => s.name === 'test_consumer_lag_messages' && s.labels.topic === topic);
+      expect(samples.map((s) => [s.labels.partition, s.value])).toEqual([['0', 0]]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
