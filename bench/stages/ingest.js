@@ -26,6 +26,7 @@ async function runCase(ctx, compression, requests, spans) {
       TAILSTREAM_TOPIC_PREFIX: prefix,
       TAILSTREAM_INGEST_OPS_PORT: String(opsPort),
       TAILSTREAM_INGEST_OTLP_HTTP_PORT: String(otlpPort),
+      TAILSTREAM_INGEST_GRPC_PORT: '0', // OTLP/gRPC unused here: any free port, never the fixed 4317
       TAILSTREAM_INGEST_PRODUCER_COMPRESSION: compression,
     },
   });

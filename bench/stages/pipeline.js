@@ -142,7 +142,7 @@ module.exports = {
           label: 'pipeline-ingest',
           opsPort: ports.ingest,
           nodeArgs: nodeArgs('pipeline-ingest'),
-          env: { ...common, TAILSTREAM_INGEST_OPS_PORT: String(ports.ingest), TAILSTREAM_INGEST_OTLP_HTTP_PORT: String(ports.otlp) },
+          env: { ...common, TAILSTREAM_INGEST_OPS_PORT: String(ports.ingest), TAILSTREAM_INGEST_OTLP_HTTP_PORT: String(ports.otlp), TAILSTREAM_INGEST_GRPC_PORT: '0' },
         }),
       );
       for (const w of workers) await w.waitReady();

@@ -109,7 +109,7 @@ describe('the whole pipeline against its ground truth', () => {
       }),
       { logger },
     );
-    ingest = await startIngest(loadIngestConfig({ env: {}, overrides: { ...kafka, 'otlpHttp.port': 0, 'producer.lingerMs': 2 } }), { logger });
+    ingest = await startIngest(loadIngestConfig({ env: {}, overrides: { ...kafka, 'otlpHttp.port': 0, 'grpc.port': 0, 'producer.lingerMs': 2 } }), { logger });
 
     const generator = new TrafficGenerator({ seed: SEED, traces: TRACES, realtime: true, errorRate: 0.05 });
     const sent = await sendOtlpHttp({

@@ -19,9 +19,30 @@ export const ingestConfigSchema = z.object({
         .int()
         .positive()
         .default(64 * MIB)
-        .describe('Largest body after gzip decompression (gzip-bomb guard); larger → 413.'),
-      bearerToken: z.string().default('').describe('If set, requests must send `Authorization: Bearer <token>` (401 otherwise).'),
-      retryAfterSeconds: z.number().int().positive().default(2).describe('Retry-After sent with 429/503.'),
+        .describe('Largest body after gzip decompression (gzip-bomb guard); larger → 413. Also the largest OTLP/gRPC message.'),
+      bearerToken: z
+        .string()
+        .default('')
+        .describe('If set, requests must send `Authorization: Bearer <token>` (401 otherwise), and OTLP/gRPC calls the same `authorization` metadata (UNAUTHENTICATED otherwise).'),
+      retryAfterSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(2)
+        .describe('Retry-After sent with 429/503 (OTLP/gRPC: RetryInfo delay with RESOURCE_EXHAUSTED/UNAVAILABLE); also how long intake answers 503/UNAVAILABLE after Kafka failed.'),
+    })
+    .prefault({}),
+  grpc: z
+    .object({
+      enabled: z.boolean().default(true).describe('Serve OTLP/gRPC `opentelemetry.proto.collector.trace.v1.TraceService/Export`.'),
+      host: z.string().default('127.0.0.1').describe('Address the OTLP/gRPC receiver binds to (0.0.0.0 to accept remote senders).'),
+      port: z
+        .number()
+        .int()
+        .min(0)
+        .max(65535)
+        .default(4317)
+        .describe('OTLP/gRPC port (4317 is the OTLP default; 0 = any free port). Token, message size limit and retry delay: as `otlpHttp`.'),
     })
     .prefault({}),
   otlpKafka: z

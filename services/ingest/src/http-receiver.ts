@@ -2,10 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@tailstream/telemetry';
 import { BadBodyError, BodyTooLargeError, gunzipLimited, readBody } from './body-reader';
-import { UndecodableError, type TraceDecoder } from './decode';
+import type { TraceDecoder } from './decode';
+import { ExportPipeline } from './export-pipeline';
 import type { IngestMetrics, Transport } from './metrics';
 import { exportResponse, GRPC, statusBody } from './otlp-response';
-import { nowUnixNano, type SpanBatchWriter } from './span-writer';
+import type { SpanBatchWriter } from './span-writer';
 
 export interface HttpReceiverOptions {
   host: string;
@@ -33,17 +34,16 @@ interface Reply {
  */
 export class HttpReceiver {
   private server: Server | undefined;
-  private inFlightBytes = 0;
-  private kafkaFailingUntil = 0;
-  private accepting = true;
   private readonly active = new Set<Promise<void>>();
 
   constructor(
     private readonly options: HttpReceiverOptions,
-    private readonly decode: TraceDecoder,
-    private readonly writer: SpanBatchWriter,
+    decode: TraceDecoder,
+    writer: SpanBatchWriter,
     private readonly metrics: IngestMetrics,
     private readonly logger: Logger,
+    /** Admission, decode and Kafka write; pass the worker's to share them with the gRPC receiver. */
+    private readonly pipeline = new ExportPipeline(options, decode, writer, metrics, logger),
   ) {}
 
   async start(): Promise<number> {
@@ -64,9 +64,9 @@ export class HttpReceiver {
     return (server.address() as AddressInfo).port;
   }
 
-  /** Stops accepting requests (503 from now on) and closes the listener. */
+  /** Stops accepting requests (503 from now on, also on the pipeline's other receivers) and closes the listener. */
   async stopAccepting(): Promise<void> {
-    this.accepting = false;
+    this.pipeline.stopAccepting();
     const server = this.server;
     if (!server) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -111,11 +111,9 @@ export class HttpReceiver {
       return fail(415, GRPC.INVALID_ARGUMENT, `unsupported content encoding ${contentEncoding}; use gzip or identity`);
     }
     const retry = { 'retry-after': String(this.options.retryAfterSeconds) };
-    if (!this.accepting) return fail(503, GRPC.UNAVAILABLE, 'shutting down', retry);
-    if (Date.now() < this.kafkaFailingUntil) return fail(503, GRPC.UNAVAILABLE, 'Kafka is unavailable', retry);
-    if (this.inFlightBytes + this.writer.pendingBytes >= this.options.maxInFlightBytes) {
-      return fail(429, GRPC.RESOURCE_EXHAUSTED, 'too much data in flight; retry later', retry);
-    }
+    const refusal = this.pipeline.admit();
+    if (refusal?.reason === 'in_flight_full') return fail(429, GRPC.RESOURCE_EXHAUSTED, refusal.message, retry);
+    if (refusal) return fail(503, GRPC.UNAVAILABLE, refusal.message, retry);
 
     let body: Buffer;
     try {
@@ -129,33 +127,15 @@ export class HttpReceiver {
       throw error;
     }
 
-    let outcome;
-    try {
-      outcome = this.decode(body, encoding);
-    } catch (error) {
-      if (error instanceof UndecodableError) return fail(400, GRPC.INVALID_ARGUMENT, `undecodable OTLP ${encoding} body: ${error.message}`);
-      throw error;
+    const result = await this.pipeline.export(body, encoding, transport);
+    switch (result.kind) {
+      case 'undecodable':
+        return fail(400, GRPC.INVALID_ARGUMENT, result.message);
+      case 'kafka_unavailable':
+        return { status: 503, body: statusBody(enc, GRPC.UNAVAILABLE, result.message), headers: retry };
+      case 'ok':
+        return { status: 200, body: exportResponse(enc, result.rejectedSpans, result.message) };
     }
-    this.metrics.spansReceived.inc({ transport }, outcome.acceptedSpans + outcome.rejectedSpans);
-    for (const [reason, n] of outcome.rejectedByReason) this.metrics.spansRejected.inc({ transport, reason }, n);
-    for (const [kind, n] of outcome.truncations) this.metrics.truncations.inc({ kind }, n);
-
-    if (outcome.batches.length > 0) {
-      this.inFlightBytes += body.length;
-      this.metrics.inFlightBytes.set(this.inFlightBytes);
-      try {
-        await this.writer.write(outcome.batches, nowUnixNano());
-      } catch (error) {
-        this.kafkaFailingUntil = Date.now() + this.options.retryAfterSeconds * 1000;
-        this.logger.warn({ err: error }, 'Kafka did not acknowledge a request; answering 503');
-        return { status: 503, body: statusBody(enc, GRPC.UNAVAILABLE, 'Kafka is unavailable'), headers: retry };
-      } finally {
-        this.inFlightBytes -= body.length;
-        this.metrics.inFlightBytes.set(this.inFlightBytes);
-      }
-    }
-    this.metrics.spansAccepted.inc({ transport }, outcome.acceptedSpans);
-    return { status: 200, body: exportResponse(enc, outcome.rejectedSpans, outcome.rejectedSpans > 0 ? outcome.message : '') };
   }
 
   private send(res: ServerResponse, reply: Reply): void {

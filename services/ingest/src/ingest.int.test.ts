@@ -20,6 +20,7 @@ function configFor(brokers: string, prefix: string, overrides: Record<string, un
       'kafka.topicPrefix': prefix,
       'ops.port': 0,
       'otlpHttp.port': 0,
+      'grpc.port': 0,
       'topics.partitions': 3,
       'producer.lingerMs': 1,
       ...overrides,

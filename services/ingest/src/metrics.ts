@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type Transport = 'http_protobuf' | 'http_json' | 'kafka_otlp';
+/** `grpc` is OTLP/gRPC (always protobuf). */
+export type Transport = 'http_protobuf' | 'http_json' | 'grpc' | 'kafka_otlp';
 
 /** Ingest metrics, declared once per process. */
 export function createIngestMetrics(registry: Registry) {
@@ -8,11 +9,11 @@ export function createIngestMetrics(registry: Registry) {
   return {
     requests: new Counter({
       name: 'tailstream_ingest_requests_total',
-      help: 'OTLP requests (HTTP) or records (Kafka) by transport and response code.',
+      help: 'OTLP requests (HTTP, gRPC) or records (Kafka) by transport and response code: HTTP status, gRPC status code name (e.g. OK, INVALID_ARGUMENT), Kafka ok/partial/undecodable.',
       labelNames: ['transport', 'code'],
       registers,
     }),
-    bytesIn: new Counter({ name: 'tailstream_ingest_bytes_received_total', help: 'Request bytes as received.', labelNames: ['transport'], registers }),
+    bytesIn: new Counter({ name: 'tailstream_ingest_bytes_received_total', help: 'Request bytes as received (gRPC: message bytes after decompression).', labelNames: ['transport'], registers }),
     spansReceived: new Counter({ name: 'tailstream_ingest_spans_received_total', help: 'Spans decoded from requests.', labelNames: ['transport'], registers }),
     spansAccepted: new Counter({
       name: 'tailstream_ingest_spans_accepted_total',

@@ -1,6 +1,8 @@
 import { BatchingProducer, createKafka, DeadLetterWriter, ensureTopics, PartitionedConsumer, topicNames } from '@tailstream/kafka';
 import { startRuntime, type Logger } from '@tailstream/telemetry';
 import type { IngestConfig } from './config';
+import { ExportPipeline } from './export-pipeline';
+import { GrpcReceiver } from './grpc-receiver';
 import { HttpReceiver } from './http-receiver';
 import { KafkaOtlpReceiver } from './kafka-receiver';
 import { createIngestMetrics } from './metrics';
@@ -10,6 +12,8 @@ import { SpanBatchWriter } from './span-writer';
 export interface RunningIngest {
   /** Port of the OTLP/HTTP receiver (undefined when disabled). */
   otlpHttpPort: number | undefined;
+  /** Port of the OTLP/gRPC receiver (undefined when disabled). */
+  otlpGrpcPort: number | undefined;
   opsPort: number;
   /** Ordered graceful shutdown: stop intake, drain requests, flush the producer, commit, close. */
   stop: () => Promise<void>;
@@ -44,6 +48,14 @@ export async function startIngest(config: IngestConfig, options: { logger?: Logg
   ops.addReadinessCheck('kafka_producer', () => producer.isConnected);
   const writer = new SpanBatchWriter(producer, topics.spans);
   const decode = createTraceDecoder(config);
+  // One admission state (in-flight budget, Kafka-failing window, shutting down) for HTTP and gRPC.
+  const pipeline = new ExportPipeline(
+    { maxInFlightBytes: config.producer.maxInFlightBytes, retryAfterSeconds: config.otlpHttp.retryAfterSeconds },
+    decode,
+    writer,
+    metrics,
+    logger.child({ component: 'otlp' }),
+  );
 
   let http: HttpReceiver | undefined;
   let otlpHttpPort: number | undefined;
@@ -54,9 +66,31 @@ export async function startIngest(config: IngestConfig, options: { logger?: Logg
       writer,
       metrics,
       logger.child({ component: 'otlp-http' }),
+      pipeline,
     );
     otlpHttpPort = await http.start();
     logger.info({ host: config.otlpHttp.host, port: otlpHttpPort }, 'OTLP/HTTP receiver listening on /v1/traces');
+  }
+
+  let grpc: GrpcReceiver | undefined;
+  let otlpGrpcPort: number | undefined;
+  if (config.grpc.enabled) {
+    const receiver = new GrpcReceiver(
+      {
+        host: config.grpc.host,
+        port: config.grpc.port,
+        maxMessageBytes: config.otlpHttp.maxDecompressedBytes,
+        bearerToken: config.otlpHttp.bearerToken,
+        retryAfterSeconds: config.otlpHttp.retryAfterSeconds,
+      },
+      pipeline,
+      metrics,
+      logger.child({ component: 'otlp-grpc' }),
+    );
+    grpc = receiver;
+    otlpGrpcPort = await receiver.start();
+    ops.addReadinessCheck('otlp_grpc', () => receiver.isReady);
+    logger.info({ host: config.grpc.host, port: otlpGrpcPort }, 'OTLP/gRPC receiver listening (TraceService/Export)');
   }
 
   let consumer: PartitionedConsumer | undefined;
@@ -86,10 +120,12 @@ export async function startIngest(config: IngestConfig, options: { logger?: Logg
   }
 
   shutdown.add('stop intake', async () => {
+    pipeline.stopAccepting();
+    grpc?.stopAccepting();
     await http?.stopAccepting();
   });
   shutdown.add('drain in-flight requests', async () => {
-    await http?.drain();
+    await Promise.all([http?.drain(), grpc?.drain()]);
   });
   shutdown.add('stop Kafka OTLP consumer (commits handled batches)', async () => {
     await consumer?.stop();
@@ -97,5 +133,5 @@ export async function startIngest(config: IngestConfig, options: { logger?: Logg
   shutdown.add('flush and close the producer', () => producer.close());
   rt.finish();
 
-  return { otlpHttpPort, opsPort: rt.opsPort, stop: () => shutdown.run('stop requested') };
+  return { otlpHttpPort, otlpGrpcPort, opsPort: rt.opsPort, stop: () => shutdown.run('stop requested') };
 }

@@ -80,7 +80,7 @@ ClickHouse, and shuts everything down cleanly. Worker logs go to .tailstream/log
     }
     say(`Kafka ${brokers}, topics ${prefix}*, ClickHouse ${process.env.CLICKHOUSE_URL ?? 'embedded (chdb)'} database ${database}`);
 
-    const ports = { otlp: await freePort(4318), ingestOps: await freePort(9464), samplerOps: await freePort(9465), aggregatorOps: await freePort(9466) };
+    const ports = { otlp: await freePort(4318), otlpGrpc: await freePort(4317), ingestOps: await freePort(9464), samplerOps: await freePort(9465), aggregatorOps: await freePort(9466) };
     // Everything runs on this machine: Kafka batches are not compressed (gzip would only cost CPU here).
     const common: NodeJS.ProcessEnv = {
       TAILSTREAM_INGEST_PRODUCER_COMPRESSION: 'none',
@@ -118,9 +118,9 @@ ClickHouse, and shuts everything down cleanly. Worker logs go to .tailstream/log
     try {
       launch('aggregator', { TAILSTREAM_AGGREGATOR_OPS_PORT: String(ports.aggregatorOps), TAILSTREAM_CLICKHOUSE_DATABASE: database, TAILSTREAM_AGGREGATOR_CLICKHOUSE_DATABASE: database, TAILSTREAM_AGGREGATOR_CLICKHOUSE_DATA_PATH: (values['data-dir'] as string | undefined) ?? join(root, '.tailstream', 'chdb'), TAILSTREAM_AGGREGATOR_RED_IDLE_FLUSH_MS: '2000' }, ports.aggregatorOps);
       launch('sampler', { TAILSTREAM_SAMPLER_OPS_PORT: String(ports.samplerOps), TAILSTREAM_SAMPLER_POLICY_FILE: policy, TAILSTREAM_SAMPLER_DECISION_WAIT_MS: '5000', TAILSTREAM_SAMPLER_DECISION_WAIT_AFTER_ROOT_MS: '1000' }, ports.samplerOps);
-      launch('ingest', { TAILSTREAM_INGEST_OPS_PORT: String(ports.ingestOps), TAILSTREAM_INGEST_OTLP_HTTP_PORT: String(ports.otlp) }, ports.ingestOps);
+      launch('ingest', { TAILSTREAM_INGEST_OPS_PORT: String(ports.ingestOps), TAILSTREAM_INGEST_OTLP_HTTP_PORT: String(ports.otlp), TAILSTREAM_INGEST_GRPC_PORT: String(ports.otlpGrpc) }, ports.ingestOps);
       for (const w of workers) await waitReady(w, logDir);
-      say(`workers ready: ingest OTLP http://127.0.0.1:${ports.otlp}/v1/traces, ops ${workers.map((w) => `${w.name} ${w.opsUrl}`).join(', ')}`);
+      say(`workers ready: ingest OTLP http://127.0.0.1:${ports.otlp}/v1/traces and gRPC 127.0.0.1:${ports.otlpGrpc}, ops ${workers.map((w) => `${w.name} ${w.opsUrl}`).join(', ')}`);
 
       const generator = new TrafficGenerator({ seed, traces, errorRate, realtime: true, groundTruthTraces: false });
       say(`load generator: ${traces} traces, seed ${seed}, ${rate ? `${rate} spans/s` : 'as fast as accepted'}`);
