@@ -31,16 +31,7 @@ const SEED = 20260214;
 const REQUEST_BYTES = 512 * 1024;
 const PARTITIONS = 8;
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { mulberry32 } = require('./lib/random');
 
 /** `count` messages with value sizes from `size(rand)`; grouped into requests of <= REQUEST_BYTES. */
 function makeRequests(count, size) {

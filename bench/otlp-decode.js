@@ -26,16 +26,7 @@ const RUNS = QUICK ? 3 : 5;
 const WARMUP_OPS = QUICK ? 50 : 200;
 
 // --- deterministic data -------------------------------------------------------------------------
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { mulberry32 } = require('./lib/random');
 const rand = mulberry32(20241125);
 const pick = (arr) => arr[Math.floor(rand() * arr.length)];
 const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
