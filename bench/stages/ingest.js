@@ -2,31 +2,39 @@
 /**
  * Stage `ingest`: OTLP/HTTP protobuf requests (the load generator's traffic, pre-encoded, sent
  * with keep-alive, each re-timed to "now" as it leaves) → the real ingest worker in a child
- * process → Kafka. Once per producer compression (none, gzip), each on fresh topics.
+ * process → Kafka. Once per producer compression (none, gzip), each on fresh topics, and once
+ * more over OTLP/gRPC (compression none; bench/lib/grpc-sender.js).
  * Figures: spans/s accepted (ingest's own counter), the ingest process's CPU (so spans per
  * CPU-second = per core) and peak RSS, the sender's and the broker's CPU.
  */
 const { freePort, startWorker, sleep } = require('../lib/workers');
 const { sendRequests } = require('../lib/http-sender');
+const { sendGrpcRequests } = require('../lib/grpc-sender');
 const { ProcessWatch } = require('../lib/proc');
 const prom = require('../lib/prom');
 const { takeSpans } = require('../lib/traffic');
 
-async function runCase(ctx, compression, requests, spans) {
-  const prefix = ctx.prefix(`ingest-${compression}`);
-  const [otlpPort, opsPort] = [await freePort(), await freePort()];
+/** One run; `transport` is how the traffic is sent: OTLP/HTTP protobuf or OTLP/gRPC. */
+async function runCase(ctx, compression, requests, spans, transport = 'http') {
+  const label = transport === 'http' ? `ingest-${compression}` : `ingest-${transport}-${compression}`;
+  const prefix = ctx.prefix(label);
+  const [otlpPort, opsPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
+  const send = (reqs, concurrency) =>
+    transport === 'grpc'
+      ? sendGrpcRequests({ address: `127.0.0.1:${grpcPort}`, requests: reqs, concurrency })
+      : sendRequests({ url: `http://127.0.0.1:${otlpPort}/v1/traces`, requests: reqs, concurrency });
   const worker = startWorker({
     command: 'ingest',
-    label: `ingest-${compression}`,
+    label,
     logDir: ctx.logDir,
     opsPort,
-    nodeArgs: ctx.nodeArgs(`ingest-${compression}`),
+    nodeArgs: ctx.nodeArgs(label),
     env: {
       KAFKA_BROKERS: ctx.broker.brokers,
       TAILSTREAM_TOPIC_PREFIX: prefix,
       TAILSTREAM_INGEST_OPS_PORT: String(opsPort),
       TAILSTREAM_INGEST_OTLP_HTTP_PORT: String(otlpPort),
-      TAILSTREAM_INGEST_GRPC_PORT: '0', // OTLP/gRPC unused here: any free port, never the fixed 4317
+      TAILSTREAM_INGEST_GRPC_PORT: String(grpcPort), // a free port, never the fixed 4317
       TAILSTREAM_INGEST_PRODUCER_COMPRESSION: compression,
     },
   });
@@ -34,17 +42,17 @@ async function runCase(ctx, compression, requests, spans) {
     await worker.waitReady();
     // Warm-up: a few requests so the first measured ones do not pay JIT and connection set-up.
     const warm = requests.slice(0, Math.min(10, requests.length));
-    await sendRequests({ url: `http://127.0.0.1:${otlpPort}/v1/traces`, requests: warm, concurrency: 2 });
+    await send(warm, 2);
     const acceptedBefore = prom.sum(await worker.metrics(), 'tailstream_ingest_spans_accepted_total');
     const watch = new ProcessWatch({ ingest: worker.pid, sender: process.pid, broker: ctx.broker.pid }, { threadsOf: ['ingest'] }).start();
-    const stats = await sendRequests({ url: `http://127.0.0.1:${otlpPort}/v1/traces`, requests, concurrency: ctx.concurrency });
+    const stats = await send(requests, ctx.concurrency);
     const usage = watch.stop();
     const metrics = await worker.metrics();
     const accepted = prom.sum(metrics, 'tailstream_ingest_spans_accepted_total') - acceptedBefore;
     if (accepted !== spans) throw new Error(`ingest accepted ${accepted} spans of ${spans} sent`);
     const ingestCpu = usage.processes.ingest.cpuSeconds;
     return {
-      case: `compression ${compression}`,
+      case: transport === 'http' ? `compression ${compression}` : `OTLP/gRPC, compression ${compression}`,
       spans: accepted,
       requests: stats.requests,
       spansPerSecond: Math.round(accepted / usage.wallSeconds),
@@ -69,14 +77,18 @@ async function runCase(ctx, compression, requests, spans) {
 
 module.exports = {
   name: 'ingest',
-  summary: 'OTLP/HTTP protobuf → ingest worker (child process) → Kafka, producer compression none vs gzip',
+  summary: 'OTLP/HTTP protobuf (and OTLP/gRPC) → ingest worker (child process) → Kafka, producer compression none vs gzip',
   async run(ctx) {
     const traffic = ctx.traffic();
     const { requests, spans } = takeSpans(traffic, ctx.quick ? 40_000 : 200_000);
     const cases = [];
-    for (const compression of ['none', 'gzip']) {
-      ctx.say(`ingest: ${spans} spans in ${requests.length} requests, compression ${compression}, ${ctx.concurrency} in flight`);
-      const c = await runCase(ctx, compression, requests, spans);
+    for (const [transport, compression] of [
+      ['http', 'none'],
+      ['http', 'gzip'],
+      ['grpc', 'none'],
+    ]) {
+      ctx.say(`ingest: ${spans} spans in ${requests.length} requests over ${transport}, compression ${compression}, ${ctx.concurrency} in flight`);
+      const c = await runCase(ctx, compression, requests, spans, transport);
       ctx.say(`ingest: ${c.spansPerSecond} spans/s, ${c.spansPerCoreSecond} spans/s per core, peak RSS ${c.peakRssMiB} MiB`);
       cases.push(c);
     }
