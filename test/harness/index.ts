@@ -5,3 +5,4 @@ export * from './private-broker';
 export * from './spans';
 export * from './metrics';
 export * from './ports';
+export * from './kafka-read';

@@ -1,5 +1,5 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { freePort, metricSum, parsePrometheus, testInfra, uniqueGroupId, uniqueTopicPrefix } from '@tailstream/test-harness';
+import { freePort, metricSum, parsePrometheus, readMessages, testInfra, uniqueTopicPrefix } from '@tailstream/test-harness';
 import { createLogger } from '@tailstream/telemetry';
 import type { Admin, Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
@@ -29,30 +29,11 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 /** Every record of `topic` (single partition) as a UTF-8 string (values above 1 KB as `<N bytes>`). */
 async function readAll(kafka: Kafka, admin: Admin, topic: string): Promise<string[]> {
   const [end] = await admin.fetchTopicOffsets(topic);
-  const expected = Number(end?.high ?? 0);
-  const values: string[] = [];
-  if (expected === 0) return values;
-  const consumer = kafka.consumer({ groupId: uniqueGroupId('producer-read') });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timeout = setTimeout(() => reject(new Error(`read ${values.length} of ${expected} records of ${topic}`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          const v = message.value ?? Buffer.alloc(0);
-          values.push(v.length > 1024 ? `<${v.length} bytes>` : v.toString());
-          if (Number(message.offset) + 1 >= expected) {
-            clearTimeout(timeout);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return values;
+  const messages = await readMessages(kafka, topic, Number(end?.high ?? 0), 30_000);
+  return messages.map((m) => {
+    const v = m.value ?? Buffer.alloc(0);
+    return v.length > 1024 ? `<${v.length} bytes>` : v.toString();
+  });
 }
 
 /**

@@ -4,39 +4,15 @@ import { createKafka, headerString, topicNames } from '@tailstream/kafka';
 import { toHex, type SpanBatch } from '@tailstream/model';
 import { encodeExportTraceServiceRequest } from '@tailstream/otlp';
 import { createLogger } from '@tailstream/telemetry';
-import { makeBatches, testInfra, uniqueGroupId, uniqueTopicPrefix } from '@tailstream/test-harness';
-import type { Kafka, KafkaMessage } from 'kafkajs';
-import { loadIngestConfig } from './config';
+import { makeBatches, readMessages, testInfra, uniqueTopicPrefix } from '@tailstream/test-harness';
+import type { Kafka } from 'kafkajs';
+
 import { traceServiceDefinition, type ExportReply } from './grpc-receiver';
+import { ingestTestConfig } from './test-support/config';
 import { startIngest, type RunningIngest } from './worker';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const TraceServiceClient = grpc.makeGenericClientConstructor(traceServiceDefinition, 'TraceService');
-
-/** Reads `count` messages of a topic from the beginning (own group), or fails after 60 s. */
-async function readTopic(kafka: Kafka, topic: string, count: number): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: uniqueGroupId('read') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const messages: KafkaMessage[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${count} messages from ${topic}`)), 60000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          messages.push(message);
-          if (messages.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return messages;
-}
 
 describe('ingest OTLP/gRPC → Kafka (shared broker)', () => {
   let ingest: RunningIngest;
@@ -60,18 +36,7 @@ describe('ingest OTLP/gRPC → Kafka (shared broker)', () => {
 
   beforeAll(async () => {
     const brokers = testInfra().kafkaBrokers;
-    const config = loadIngestConfig({
-      env: {},
-      overrides: {
-        'kafka.brokers': brokers.split(','),
-        'kafka.topicPrefix': prefix,
-        'ops.port': 0,
-        'otlpHttp.port': 0,
-        'grpc.port': 0,
-        'topics.partitions': 3,
-        'producer.lingerMs': 1,
-      },
-    });
+    const config = ingestTestConfig(brokers, prefix);
     ingest = await startIngest(config, { logger });
     kafka = createKafka({ brokers: brokers.split(','), clientId: 'ingest-grpc-test' }, logger);
     const address = `127.0.0.1:${ingest.otlpGrpcPort!}`;
@@ -103,7 +68,7 @@ describe('ingest OTLP/gRPC → Kafka (shared broker)', () => {
 
     const codec = spanBatchCodec();
     const byTrace = new Map<string, SpanBatch>();
-    for (const m of await readTopic(kafka, topicNames(prefix).spans, 5 + 3 + 2)) {
+    for (const m of await readMessages(kafka, topicNames(prefix).spans, 5 + 3 + 2)) {
       const batch = codec.decode(m.value as Buffer, headerString(m.headers, SCHEMA_HEADER));
       expect(m.key?.toString()).toBe(toHex(batch.traceId));
       expect(byTrace.has(toHex(batch.traceId))).toBe(false);

@@ -4,54 +4,13 @@ import { createKafka, DLQ_HEADERS, headerString, topicNames } from '@tailstream/
 import { toHex, type SpanBatch } from '@tailstream/model';
 import { encodeExportTraceServiceRequest } from '@tailstream/otlp';
 import { createLogger } from '@tailstream/telemetry';
-import { startPrivateBroker, testInfra, uniqueGroupId, uniqueTopicPrefix, type PrivateBroker } from '@tailstream/test-harness';
+import { readMessages, startPrivateBroker, testInfra, uniqueTopicPrefix, type PrivateBroker } from '@tailstream/test-harness';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { loadIngestConfig, type IngestConfig } from './config';
 import { makeBatches } from '@tailstream/test-harness';
+import { ingestTestConfig as configFor } from './test-support/config';
 import { startIngest, type RunningIngest } from './worker';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
-
-function configFor(brokers: string, prefix: string, overrides: Record<string, unknown> = {}): IngestConfig {
-  return loadIngestConfig({
-    env: {},
-    overrides: {
-      'kafka.brokers': brokers.split(','),
-      'kafka.topicPrefix': prefix,
-      'ops.port': 0,
-      'otlpHttp.port': 0,
-      'grpc.port': 0,
-      'topics.partitions': 3,
-      'producer.lingerMs': 1,
-      ...overrides,
-    },
-  });
-}
-
-/** Reads `count` messages of a topic from the beginning (own group), or fails after 60 s. */
-async function readTopic(kafka: Kafka, topic: string, count: number): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: uniqueGroupId('read') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const messages: KafkaMessage[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${count} messages from ${topic}`)), 60000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          messages.push(message);
-          if (messages.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return messages;
-}
 
 function decodeAll(messages: KafkaMessage[]): Map<string, SpanBatch[]> {
   const codec = spanBatchCodec();
@@ -126,7 +85,7 @@ describe('ingest → Kafka (shared broker)', () => {
     expect(r3.status).toBe(200);
     expect(await r3.json()).toEqual({});
 
-    const byTrace = decodeAll(await readTopic(kafka, topics.spans, 9));
+    const byTrace = decodeAll(await readMessages(kafka, topics.spans, 9));
     for (const sent of [...protobufBatches, ...gzipBatches]) {
       const [got] = byTrace.get(toHex(sent.traceId)) ?? [];
       expect(got).toBeDefined();
@@ -170,12 +129,12 @@ describe('ingest → Kafka (shared broker)', () => {
       ],
     });
     await producer.disconnect();
-    const dlq = await readTopic(kafka, topics.deadLetter, 1);
+    const dlq = await readMessages(kafka, topics.deadLetter, 1);
     expect(dlq[0]?.value).toEqual(Buffer.from([0xff, 0x01, 0x02]));
     expect(headerString(dlq[0]?.headers, DLQ_HEADERS.reason)).toBe('invalid_protobuf');
     expect(headerString(dlq[0]?.headers, DLQ_HEADERS.topic)).toBe(topics.otlp);
     expect(headerString(dlq[0]?.headers, DLQ_HEADERS.offset)).toBe('1');
-    const all = decodeAll(await readTopic(kafka, topics.spans, 9 + 2 + 4));
+    const all = decodeAll(await readMessages(kafka, topics.spans, 9 + 2 + 4));
     for (const sent of batches) {
       const got = all.get(toHex(sent.traceId));
       expect(got?.flatMap((b) => b.spans)).toEqual(sent.spans);
@@ -222,7 +181,7 @@ describe('ingest when the broker goes away', () => {
     expect(status).toBe(200);
 
     const kafka = createKafka({ brokers: [broker.brokers], clientId: 'fault-test' }, logger);
-    const byTrace = decodeAll(await readTopic(kafka, topicNames(prefix).spans, acknowledged.length));
+    const byTrace = decodeAll(await readMessages(kafka, topicNames(prefix).spans, acknowledged.length));
     for (const sent of acknowledged) {
       const got = byTrace.get(toHex(sent.traceId))?.flatMap((b) => b.spans);
       expect(got).toEqual(expect.arrayContaining(sent.spans.map((s) => expect.objectContaining({ spanId: s.spanId }))));
