@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 /**
  * Where ingest's CPU goes per span, step by step, on the load generator's traffic (fixed seed),
- * one thread, over the built packages: OTLP protobuf decode + validate (ingest's default limits),
- * Avro encode of the span batches, the record key, and, for the consumers downstream, Avro
- * decode. Rates are per CPU-second of this process (median of runs), like bench/otlp-decode.js.
+ * one thread, over the built packages: OTLP protobuf → span-batch Avro transcode + validate
+ * (ingest's default limits), the record key, and, for comparison and for the stages downstream,
+ * the reference Avro encoder and Avro decode. Rates are per CPU-second of this process (median of runs), like bench/otlp-decode.js.
  *
  * Usage: node bench/stages/ingest-steps.js [--quick]. Writes bench/results/ingest-steps.json.
  */
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { decodeOtlpTraces } = require('@tailstream/otlp');
+const { decodeOtlpTraces, transcodeOtlpTraces } = require('@tailstream/otlp');
 const { spanBatchCodec } = require('@tailstream/avro');
 const { toHex } = require('@tailstream/model');
 const { generateTraffic } = require('../lib/traffic');
@@ -71,24 +71,19 @@ function main() {
 
   const opts = options(nowNs);
   const steps = [
-    measure('OTLP protobuf decode + validate (decodeOtlpTraces, ingest limits)', spans, () => {
-      for (const b of bodies) decodeOtlpTraces(b, 'protobuf', opts);
-    }),
-    measure('Avro encode of the span batches (spanBatchCodec)', spans, () => {
-      for (const b of batches) codec.encode(b);
+    measure('OTLP protobuf → Avro transcode + validate (transcodeOtlpTraces, ingest limits)', spans, () => {
+      for (const b of bodies) transcodeOtlpTraces(b, 'protobuf', opts);
     }),
     measure('record keys (trace ID hex)', spans, () => {
       for (const b of batches) toHex(b.traceId);
     }),
-    measure('decode + encode + keys (ingest CPU path before Kafka)', spans, () => {
+    measure('transcode + keys (ingest CPU path before Kafka)', spans, () => {
       for (const body of bodies) {
-        const d = decodeOtlpTraces(body, 'protobuf', opts);
-        for (const b of d.batches) {
-          b.receivedAtUnixNano = nowNs;
-          codec.encode(b);
-          toHex(b.traceId);
-        }
+        for (const m of transcodeOtlpTraces(body, 'protobuf', opts).messages) toHex(m.traceId);
       }
+    }),
+    measure('Avro encode of span batch objects (spanBatchCodec, the reference encoder)', spans, () => {
+      for (const b of batches) codec.encode(b);
     }),
     measure('Avro decode of the span batches (what each consumer pays)', spans, () => {
       for (const e of encoded) codec.decode(e, codec.schemaId);

@@ -183,6 +183,14 @@ export class AvroWriter {
     this.pos = 0;
   }
 
+  /**
+   * The scratch buffer itself (bytes [0, pos) are what was written). Valid until the next write,
+   * which may replace it with a larger one.
+   */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
   /** A copy of what was written since reset(), in a buffer of its own size. */
   take(): Buffer {
     const out = Buffer.allocUnsafe(this.pos);
@@ -204,10 +212,16 @@ export class AvroWriter {
   }
 
   long(n: bigint): void {
-    this.ensure(10);
     big64[0] = n;
-    const lo = halves[LO] as number;
-    const hi = halves[HI] as number;
+    this.longHalves(halves[LO] as number, halves[HI] as number);
+  }
+
+  /**
+   * A `long` given as its two 32-bit halves (two's complement; `hi` carries the sign), e.g. a
+   * protobuf fixed64 read as two uint32: no bigint at all.
+   */
+  longHalves(lo: number, hi: number): void {
+    this.ensure(10);
     // zig-zag encode over 64 bits: (n << 1) ^ (n >> 63)
     const sign = hi >> 31;
     let zlo = ((lo << 1) ^ sign) >>> 0;
@@ -235,6 +249,22 @@ export class AvroWriter {
       for (let i = 0; i < n; i++) buf[pos++] = b[i] as number;
     } else {
       buf.set(b, pos);
+      pos += n;
+    }
+    this.pos = pos;
+  }
+
+  /** `bytes` (or a `string` already in UTF-8) given as a range of another buffer. */
+  bytesRange(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.int(n);
+    this.ensure(n);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (n <= 48) {
+      for (let i = start; i < end; i++) buf[pos++] = src[i] as number;
+    } else {
+      buf.set(src.subarray(start, end), pos);
       pos += n;
     }
     this.pos = pos;

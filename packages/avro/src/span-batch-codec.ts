@@ -9,6 +9,9 @@ const VERSIONS: Record<string, { receivedAt: boolean }> = {
   'span-batch.v2': { receivedAt: true },
 };
 
+/** The SpanBatch writer schema this build writes (also what @tailstream/otlp's transcoder writes). */
+export const SPAN_BATCH_SCHEMA_ID = 'span-batch.v2';
+
 /**
  * SpanBatch (spans topic, and inside KeptSpanBatch) in Avro binary, specialised for its schema
  * instead of going through avsc: the hot path of every worker. Writes span-batch.v2 and reads
@@ -19,7 +22,7 @@ const VERSIONS: Record<string, { receivedAt: boolean }> = {
  * of span fields a stage never reads.
  */
 export class SpanBatchCodec {
-  readonly schemaId = 'span-batch.v2';
+  readonly schemaId = SPAN_BATCH_SCHEMA_ID;
   private readonly writer = new AvroWriter();
 
   get headers(): Record<string, string> {
@@ -106,24 +109,13 @@ export function writeSpanBatch(w: AvroWriter, batch: SpanBatch): void {
   const resources = batch.resources;
   if (resources.length > 0) {
     w.int(resources.length);
-    for (const res of resources) {
-      w.string(res.serviceName);
-      w.bytes(res.attributes);
-      w.int(res.droppedAttributesCount);
-      w.string(res.schemaUrl);
-    }
+    for (const res of resources) writeResourceRecord(w, res);
   }
   w.int(0);
   const scopes = batch.scopes;
   if (scopes.length > 0) {
     w.int(scopes.length);
-    for (const scope of scopes) {
-      w.string(scope.name);
-      w.string(scope.version);
-      w.bytes(scope.attributes);
-      w.int(scope.droppedAttributesCount);
-      w.string(scope.schemaUrl);
-    }
+    for (const scope of scopes) writeScopeRecord(w, scope);
   }
   w.int(0);
   const spans = batch.spans;
@@ -136,6 +128,23 @@ export function writeSpanBatch(w: AvroWriter, batch: SpanBatch): void {
   }
   w.int(0);
   w.long(batch.receivedAtUnixNano);
+}
+
+/** Appends one Resource record of a SpanBatch. */
+export function writeResourceRecord(w: AvroWriter, res: ResourceRecord): void {
+  w.string(res.serviceName);
+  w.bytes(res.attributes);
+  w.int(res.droppedAttributesCount);
+  w.string(res.schemaUrl);
+}
+
+/** Appends one Scope record of a SpanBatch. */
+export function writeScopeRecord(w: AvroWriter, scope: ScopeRecord): void {
+  w.string(scope.name);
+  w.string(scope.version);
+  w.bytes(scope.attributes);
+  w.int(scope.droppedAttributesCount);
+  w.string(scope.schemaUrl);
 }
 
 /** A lazy span is copied as the bytes it came in, with its (possibly rewritten) indexes. */

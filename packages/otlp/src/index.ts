@@ -1,4 +1,4 @@
-export { decodeOtlpTraces, type OtlpEncoding } from './decode';
+export { decodeOtlpTraces, transcodeOtlpTraces, type OtlpEncoding } from './decode';
 export {
   resolveDecodeOptions,
   DEFAULT_MAX_PAST_NS,
@@ -8,6 +8,9 @@ export {
   DEFAULT_MAX_LINKS_PER_SPAN,
   type OtlpDecodeOptions,
   type OtlpDecodeResult,
+  type OtlpTranscodeResult,
+  type TraceBatchMessage,
+  type SpanCounts,
   type TruncationCounts,
 } from './options';
 export { RejectReason, REJECT_REASONS } from './validation';

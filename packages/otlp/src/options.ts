@@ -76,10 +76,30 @@ export interface TruncationCounts {
   links: number;
 }
 
-/** Outcome of decoding one OTLP body. */
-export interface OtlpDecodeResult {
+/** One trace's accepted spans of one OTLP body, as one span-batch Avro message. */
+export interface TraceBatchMessage {
+  /** The trace ID (16 bytes; a view into `value`). */
+  traceId: Buffer;
+  /** The SpanBatch in Avro binary, writer schema SPAN_BATCH_SCHEMA_ID of @tailstream/avro. */
+  value: Buffer;
+  /** Spans in the batch. */
+  spanCount: number;
+}
+
+/** Outcome of transcoding one OTLP body into span-batch messages (what ingest writes to Kafka). */
+export interface OtlpTranscodeResult extends SpanCounts {
+  /** Accepted spans, one message per trace ID (in order of first appearance), resources/scopes deduplicated per message. */
+  messages: TraceBatchMessage[];
+}
+
+/** Outcome of decoding one OTLP body into span batch objects. */
+export interface OtlpDecodeResult extends SpanCounts {
   /** Accepted spans, one batch per trace ID (in order of first appearance), resources/scopes deduplicated per batch. */
   batches: SpanBatch[];
+}
+
+/** What validation and normalization did to the spans of one OTLP body. */
+export interface SpanCounts {
   /** Number of accepted spans (sum of batch sizes). */
   accepted: number;
   /** Rejected span count per reason (only reasons that occurred). */

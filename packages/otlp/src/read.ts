@@ -71,6 +71,11 @@ export function readFixed64(buf: Buffer, r: Reader, limit: number): bigint {
   return v;
 }
 
+/** Throws unless a fixed-size field of `n` bytes at r.pos ends inside the enclosing message. */
+export function expectRoom(r: Reader, n: number, limit: number, what: string): void {
+  if (r.pos + n > limit) throw overrun(r, what);
+}
+
 /** Reads a fixed32 as an unsigned number. */
 export function readFixed32(r: Reader, limit: number): number {
   if (r.pos + 4 > limit) throw overrun(r, 'fixed32');

@@ -43,26 +43,57 @@ export interface TimeWindow {
 }
 
 /**
- * Checks one span's header. Returns the rejection reason, or undefined when the span is valid.
- * The trace ID is checked by the caller (`isValidIdAt`, in place) and passed as `traceIdValid`;
- * `parentSpanId` must already be normalized (all-zero to empty).
+ * A time window as unsigned 64-bit bounds split into 32-bit halves, to compare with protobuf
+ * fixed64 timestamps read as two uint32 (no bigint per span). Bounds are clamped to [0, 2^64 - 1].
+ */
+export interface HalvesWindow {
+  minHi: number;
+  minLo: number;
+  maxHi: number;
+  maxLo: number;
+}
+
+const U32 = 0x1_0000_0000n;
+const U64_MAX = (1n << 64n) - 1n;
+
+export function halvesWindow(window: TimeWindow): HalvesWindow {
+  const clamp = (ns: bigint): bigint => (ns < 0n ? 0n : ns > U64_MAX ? U64_MAX : ns);
+  const min = clamp(window.minNs);
+  const max = clamp(window.maxNs);
+  return { minHi: Number(min / U32), minLo: Number(min % U32), maxHi: Number(max / U32), maxLo: Number(max % U32) };
+}
+
+/** (aHi:aLo) < (bHi:bLo) as unsigned 64-bit numbers. */
+function below(aHi: number, aLo: number, bHi: number, bLo: number): boolean {
+  return aHi < bHi || (aHi === bHi && aLo < bLo);
+}
+
+/**
+ * Checks one span's header, read in place from its protobuf encoding. Returns the rejection
+ * reason, or undefined when the span is valid. IDs are checked by the caller (`isValidIdAt`) and
+ * passed as flags; `parentLength` is the parent span ID's length (an all-zero 8-byte parent is
+ * fine); timestamps are fixed64 values as 32-bit halves.
  */
 export function validateSpan(
   traceIdValid: boolean,
-  spanId: Uint8Array,
-  parentSpanId: Uint8Array,
-  name: string,
-  startNs: bigint,
-  endNs: bigint,
-  window: TimeWindow,
+  spanIdValid: boolean,
+  parentLength: number,
+  nameLength: number,
+  startHi: number,
+  startLo: number,
+  endHi: number,
+  endLo: number,
+  window: HalvesWindow,
 ): RejectReason | undefined {
   if (!traceIdValid) return RejectReason.InvalidTraceId;
-  if (spanId.length !== 8 || isZero(spanId)) return RejectReason.InvalidSpanId;
-  if (parentSpanId.length !== 0 && parentSpanId.length !== 8) return RejectReason.InvalidParentSpanId;
-  if (name.length === 0) return RejectReason.MissingName;
-  if (startNs === 0n || endNs === 0n) return RejectReason.ZeroTimestamp;
-  if (endNs < startNs) return RejectReason.EndBeforeStart;
-  if (startNs < window.minNs || endNs > window.maxNs) return RejectReason.TimestampOutOfRange;
+  if (!spanIdValid) return RejectReason.InvalidSpanId;
+  if (parentLength !== 0 && parentLength !== 8) return RejectReason.InvalidParentSpanId;
+  if (nameLength === 0) return RejectReason.MissingName;
+  if ((startHi === 0 && startLo === 0) || (endHi === 0 && endLo === 0)) return RejectReason.ZeroTimestamp;
+  if (below(endHi, endLo, startHi, startLo)) return RejectReason.EndBeforeStart;
+  if (below(startHi, startLo, window.minHi, window.minLo) || below(window.maxHi, window.maxLo, endHi, endLo)) {
+    return RejectReason.TimestampOutOfRange;
+  }
   return undefined;
 }
 
@@ -73,9 +104,9 @@ export function isValidIdAt(buf: Uint8Array, start: number, length: number, expe
   return false;
 }
 
-/** True when every byte is zero (an 8-byte all-zero parent means "root" for some senders). */
-export function isZero(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+/** True when buf[start, end) is all zero (an 8-byte all-zero parent means "root" for some senders). */
+export function isZeroAt(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] !== 0) return false;
   return true;
 }
 

@@ -1,8 +1,9 @@
-import type { SpanBatch } from '@tailstream/model';
+import type { TraceBatchMessage } from '@tailstream/otlp';
 
 /** What decoding one OTLP request gives ingest (see @tailstream/otlp). */
 export interface DecodeOutcome {
-  batches: SpanBatch[];
+  /** Accepted spans as span-batch Avro messages, one per trace (what goes to the spans topic). */
+  messages: TraceBatchMessage[];
   acceptedSpans: number;
   rejectedSpans: number;
   /** Rejected spans by reason code. */

@@ -1,7 +1,7 @@
 import type { Logger } from '@tailstream/telemetry';
 import { UndecodableError, type TraceDecoder } from './decode';
 import type { IngestMetrics, Transport } from './metrics';
-import { nowUnixNano, type SpanBatchWriter } from './span-writer';
+import type { SpanBatchWriter } from './span-writer';
 
 export interface ExportPipelineOptions {
   /** Bytes accepted but not yet acknowledged by Kafka (requests in flight + the producer's queue). */
@@ -75,11 +75,11 @@ export class ExportPipeline {
     for (const [reason, n] of outcome.rejectedByReason) this.metrics.spansRejected.inc({ transport, reason }, n);
     for (const [kind, n] of outcome.truncations) this.metrics.truncations.inc({ kind }, n);
 
-    if (outcome.batches.length > 0) {
+    if (outcome.messages.length > 0) {
       this.inFlightBytes += body.length;
       this.metrics.inFlightBytes.set(this.inFlightBytes);
       try {
-        await this.writer.write(outcome.batches, nowUnixNano());
+        await this.writer.write(outcome.messages);
       } catch (error) {
         this.kafkaFailingUntil = Date.now() + this.options.retryAfterSeconds * 1000;
         this.logger.warn({ err: error, transport }, 'Kafka did not acknowledge a request; answering unavailable');

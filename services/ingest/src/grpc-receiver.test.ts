@@ -4,25 +4,13 @@ import * as grpc from '@grpc/grpc-js';
 import { Reader } from 'protobufjs';
 import { encodeExportTraceServiceRequest } from '@tailstream/otlp';
 import { createLogger, createRegistry } from '@tailstream/telemetry';
-import type { SpanBatch } from '@tailstream/model';
 import { makeBatches } from '@tailstream/test-harness';
 import { loadIngestConfig } from './config';
 import { ExportPipeline } from './export-pipeline';
 import { GrpcReceiver, traceServiceDefinition, type ExportReply, type GrpcReceiverOptions } from './grpc-receiver';
 import { createIngestMetrics, type IngestMetrics } from './metrics';
 import { createTraceDecoder } from './otlp-decoder';
-import type { SpanBatchWriter } from './span-writer';
-
-/** Stands in for the Kafka writer in these gRPC-only tests (Kafka itself is covered by grpc.int.test.ts). */
-class RecordingWriter {
-  written: SpanBatch[] = [];
-  pendingBytes = 0;
-  fail = false;
-  async write(batches: SpanBatch[]): Promise<void> {
-    if (this.fail) throw new Error('kafka down');
-    this.written.push(...batches);
-  }
-}
+import { RecordingWriter } from './test-support/recording-writer';
 
 const base: GrpcReceiverOptions = { host: '127.0.0.1', port: 0, maxMessageBytes: 256 * 1024, bearerToken: '', retryAfterSeconds: 3 };
 
@@ -51,7 +39,7 @@ async function withReceiver(
   const pipeline = new ExportPipeline(
     { maxInFlightBytes: options.maxInFlightBytes ?? 1 << 20, retryAfterSeconds: options.retryAfterSeconds ?? base.retryAfterSeconds },
     createTraceDecoder(config),
-    writer as unknown as SpanBatchWriter,
+    writer.asWriter(),
     metrics,
     logger,
   );
@@ -203,9 +191,9 @@ describe('OTLP/gRPC receiver status codes', () => {
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
       const write = writer.write.bind(writer);
-      writer.write = async (batches: SpanBatch[]) => {
+      writer.write = async (messages) => {
         await gate;
-        return write(batches);
+        return write(messages);
       };
       const pending = call(body());
       await new Promise((r) => setTimeout(r, 200));

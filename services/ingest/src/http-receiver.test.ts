@@ -1,24 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { encodeExportTraceServiceRequest } from '@tailstream/otlp';
 import { createLogger, createRegistry } from '@tailstream/telemetry';
-import type { SpanBatch } from '@tailstream/model';
 import { HttpReceiver, type HttpReceiverOptions } from './http-receiver';
 import { createIngestMetrics } from './metrics';
 import { createTraceDecoder } from './otlp-decoder';
 import { loadIngestConfig } from './config';
-import type { SpanBatchWriter } from './span-writer';
+import { RecordingWriter } from './test-support/recording-writer';
 import { makeBatches } from '@tailstream/test-harness';
-
-/** Stands in for the Kafka writer in these HTTP-only tests (Kafka itself is covered by ingest.int.test.ts). */
-class RecordingWriter {
-  written: SpanBatch[] = [];
-  pendingBytes = 0;
-  fail = false;
-  async write(batches: SpanBatch[]): Promise<void> {
-    if (this.fail) throw new Error('kafka down');
-    this.written.push(...batches);
-  }
-}
 
 const base: HttpReceiverOptions = {
   host: '127.0.0.1',
@@ -39,7 +27,7 @@ async function withReceiver(
   const receiver = new HttpReceiver(
     { ...base, ...options },
     createTraceDecoder(config),
-    writer as unknown as SpanBatchWriter,
+    writer.asWriter(),
     createIngestMetrics(createRegistry('test')),
     createLogger({ name: 'test', level: 'silent' }),
   );

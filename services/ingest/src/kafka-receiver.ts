@@ -2,7 +2,7 @@ import type { DeadLetterWriter, PartitionBatch, PartitionHandler } from '@tailst
 import type { Logger } from '@tailstream/telemetry';
 import { UndecodableError, type TraceDecoder } from './decode';
 import type { IngestMetrics } from './metrics';
-import { nowUnixNano, type SpanBatchWriter } from './span-writer';
+import type { SpanBatchWriter } from './span-writer';
 
 /**
  * Consumes OTLP records written by OpenTelemetry Collectors' Kafka exporter (`otlp_proto` or
@@ -23,7 +23,6 @@ export class KafkaOtlpReceiver implements PartitionHandler {
 
   async handleBatch(batch: PartitionBatch): Promise<void> {
     const writes: Promise<void>[] = [];
-    const receivedAt = nowUnixNano();
     for (const message of batch.messages) {
       const value = message.value ?? Buffer.alloc(0);
       this.metrics.bytesIn.inc({ transport: 'kafka_otlp' }, value.length);
@@ -33,8 +32,8 @@ export class KafkaOtlpReceiver implements PartitionHandler {
         this.metrics.spansReceived.inc({ transport: 'kafka_otlp' }, outcome.acceptedSpans + outcome.rejectedSpans);
         for (const [reason, n] of outcome.rejectedByReason) this.metrics.spansRejected.inc({ transport: 'kafka_otlp', reason }, n);
         for (const [kind, n] of outcome.truncations) this.metrics.truncations.inc({ kind }, n);
-        if (outcome.batches.length > 0) {
-          writes.push(this.writer.write(outcome.batches, receivedAt).then(() => this.metrics.spansAccepted.inc({ transport: 'kafka_otlp' }, outcome.acceptedSpans)));
+        if (outcome.messages.length > 0) {
+          writes.push(this.writer.write(outcome.messages).then(() => this.metrics.spansAccepted.inc({ transport: 'kafka_otlp' }, outcome.acceptedSpans)));
         }
       } catch (error) {
         if (!(error instanceof UndecodableError)) throw error;

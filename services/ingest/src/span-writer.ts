@@ -1,33 +1,24 @@
-import { spanBatchCodec } from '@tailstream/avro';
+import { SCHEMA_HEADER, SPAN_BATCH_SCHEMA_ID } from '@tailstream/avro';
 import type { BatchingProducer } from '@tailstream/kafka';
-import { toHex, type SpanBatch } from '@tailstream/model';
+import { toHex } from '@tailstream/model';
+import type { TraceBatchMessage } from '@tailstream/otlp';
 
-/** Writes span batches to the spans topic: Avro value, key = trace ID hex, writer-schema header. */
+/** Writer-schema header of every message (one object, shared). */
+const HEADERS: Record<string, string> = { [SCHEMA_HEADER]: SPAN_BATCH_SCHEMA_ID };
+
+/** Writes span-batch messages to the spans topic: Avro value as transcoded, key = trace ID hex, writer-schema header. */
 export class SpanBatchWriter {
-  private readonly codec = spanBatchCodec();
-
   constructor(
     private readonly producer: BatchingProducer,
     private readonly topic: string,
   ) {}
 
-  /** Resolves when Kafka acknowledged every batch; rejects (KafkaWriteError) otherwise. */
-  async write(batches: SpanBatch[], receivedAtUnixNano: bigint): Promise<void> {
-    const headers = this.codec.headers;
-    await Promise.all(
-      batches.map((batch) => {
-        batch.receivedAtUnixNano = receivedAtUnixNano;
-        return this.producer.send(this.topic, { key: toHex(batch.traceId), value: this.codec.encode(batch), headers });
-      }),
-    );
+  /** Resolves when Kafka acknowledged every message; rejects (KafkaWriteError) otherwise. */
+  async write(messages: readonly TraceBatchMessage[]): Promise<void> {
+    await Promise.all(messages.map((m) => this.producer.send(this.topic, { key: toHex(m.traceId), value: m.value, headers: HEADERS })));
   }
 
   get pendingBytes(): number {
     return this.producer.pendingBytes;
   }
-}
-
-/** Current wall-clock time in ns since the epoch. */
-export function nowUnixNano(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
 }
