@@ -19,7 +19,7 @@ const SPAN_FIELDS = 5;
 /**
  * Groups the transcoded spans of one request by trace ID, in order of first appearance, and
  * writes one span-batch.v2 Avro message per trace. Each span arrives already encoded in the arena
- * as two pieces, the fields before and after resourceIndex/scopeIndex, because those two indexes
+ * (after the request body) as two pieces, the fields before and after resourceIndex/scopeIndex, because those two indexes
  * are only known per batch: a batch lists just the resources and scopes its spans use.
  *
  * Trace IDs are looked up by a 32-bit hash of their bytes read in place (no string keys, no
@@ -58,39 +58,32 @@ export class TraceBatchEncoder {
   }
 
   /**
-   * Writes every batch: `arena` holds the spans (and receives each used resource and scope, encoded
-   * once), `out` is scratch for one message at a time. `receivedAtUnixNano` ends every batch.
+   * Writes every batch. `arena` holds the request body at offset 0 and the spans; each used
+   * resource and scope is encoded into it once, then each message is written after them and copied
+   * out. `receivedAtUnixNano` ends every batch.
    */
-  finish(
-    arena: AvroWriter,
-    out: AvroWriter,
-    resources: readonly ResourceRecord[],
-    scopes: readonly ScopeRecord[],
-    receivedAtUnixNano: bigint,
-  ): TraceBatchMessage[] {
+  finish(arena: AvroWriter, resources: readonly ResourceRecord[], scopes: readonly ScopeRecord[], receivedAtUnixNano: bigint): TraceBatchMessage[] {
     if (this.builders.length === 0) return [];
     const resourceRanges = encodeOnce(this.builders, (b) => b.resourceOrdinals, resources.length, (o) => writeResourceRecord(arena, resources[o]!), arena);
     const scopeRanges = encodeOnce(this.builders, (b) => b.scopeOrdinals, scopes.length, (o) => writeScopeRecord(arena, scopes[o]!), arena);
-    const a = arena.buffer; // final: nothing more is written to the arena
-    const body = this.body;
+    const scratch = arena.pos;
     const messages: TraceBatchMessage[] = [];
     for (const b of this.builders) {
-      out.reset();
-      out.bytesRange(body, b.traceIdStart, b.traceIdStart + 16);
-      writeRecords(out, a, b.resourceOrdinals, resourceRanges);
-      writeRecords(out, a, b.scopeOrdinals, scopeRanges);
+      arena.bytesOwn(b.traceIdStart, b.traceIdStart + 16);
+      writeRecords(arena, b.resourceOrdinals, resourceRanges);
+      writeRecords(arena, b.scopeOrdinals, scopeRanges);
       const spans = b.spans;
       const count = spans.length / SPAN_FIELDS;
-      out.int(count);
+      arena.int(count);
       for (let i = 0; i < spans.length; i += SPAN_FIELDS) {
-        out.raw(a, spans[i] as number, spans[i + 1] as number);
-        out.int(spans[i + 3] as number);
-        out.int(spans[i + 4] as number);
-        out.raw(a, spans[i + 1] as number, spans[i + 2] as number);
+        arena.copyOwn(spans[i] as number, spans[i + 1] as number);
+        arena.int(spans[i + 3] as number);
+        arena.int(spans[i + 4] as number);
+        arena.copyOwn(spans[i + 1] as number, spans[i + 2] as number);
       }
-      out.int(0);
-      out.long(receivedAtUnixNano);
-      const value = out.take();
+      arena.int(0);
+      arena.long(receivedAtUnixNano);
+      const value = arena.takeFrom(scratch);
       // bytes(traceId) is a one-byte length (16, zig-zag 0x20) and the 16 bytes
       messages.push({ traceId: value.subarray(1, 17), value, spanCount: count });
     }
@@ -121,13 +114,13 @@ function encodeOnce(
   return ranges;
 }
 
-/** An Avro array of already-encoded records (one block, then the end marker). */
-function writeRecords(out: AvroWriter, arena: Buffer, ordinals: readonly number[], ranges: Int32Array): void {
+/** An Avro array of records already encoded in the arena (one block, then the end marker). */
+function writeRecords(arena: AvroWriter, ordinals: readonly number[], ranges: Int32Array): void {
   if (ordinals.length > 0) {
-    out.int(ordinals.length);
-    for (const o of ordinals) out.raw(arena, ranges[o * 2] as number, ranges[o * 2 + 1] as number);
+    arena.int(ordinals.length);
+    for (const o of ordinals) arena.copyOwn(ranges[o * 2] as number, ranges[o * 2 + 1] as number);
   }
-  out.int(0);
+  arena.int(0);
 }
 
 /** Index of `ordinal` in the batch's list, appended when new (spans of a batch mostly share the last one). */

@@ -17,12 +17,12 @@ const MAX_SPAN_KIND = 5;
 const MAX_STATUS_CODE = 2;
 
 /**
- * Scratch writers, reused by every call (the transcode is synchronous): the arena holds the
- * request's encoded spans, resources and scopes; `out` one message at a time. Both grow to the
- * largest request seen and stay (bounded by ingest's body limit).
+ * Scratch for every call (the transcode is synchronous): the request body is copied in first, so
+ * that copying its fields out is a native copyWithin; then come the encoded spans, resources and
+ * scopes, then one message at a time. It grows to fit the largest request seen and stays (bounded
+ * by ingest's body limit).
  */
-const arena = new AvroWriter(256 * 1024);
-const out = new AvroWriter(64 * 1024);
+const arena = new AvroWriter(1024 * 1024);
 
 /**
  * Transcodes a protobuf `ExportTraceServiceRequest` into span-batch Avro messages, one per trace,
@@ -36,8 +36,11 @@ const out = new AvroWriter(64 * 1024);
  * that breaks the protobuf rule that they be UTF-8 gets U+FFFD wherever they are decoded later.
  */
 export function transcodeProtobufTraces(body: Buffer, options: ResolvedDecodeOptions): OtlpTranscodeResult {
-  const scan = new RequestScan(body, options);
+  // The body at arena offset 0, so body offsets are arena offsets; room for spans and messages.
   arena.reset();
+  arena.reserve(body.length * 3 + 4096);
+  arena.raw(body, 0, body.length);
+  const scan = new RequestScan(body, options);
   try {
     scan.scanRequest();
   } catch (err) {
@@ -77,7 +80,7 @@ class RequestScan {
 
   result(): OtlpTranscodeResult {
     return {
-      messages: this.batches.finish(arena, out, this.resources, this.scopes, this.opts.nowNs),
+      messages: this.batches.finish(arena, this.resources, this.scopes, this.opts.nowNs),
       accepted: this.accepted,
       rejected: this.rejected,
       rejectedCount: this.rejectedCount,
@@ -411,22 +414,22 @@ class RequestScan {
     // The span in span-batch.v2 field order, in two pieces around resourceIndex/scopeIndex.
     const a = arena;
     const start = a.pos;
-    a.bytesRange(buf, spanIdStart, spanIdEnd);
-    a.bytesRange(buf, parentStart, parentEnd);
-    a.bytesRange(buf, traceStateStart, traceStateEnd);
+    a.bytesOwn(spanIdStart, spanIdEnd);
+    a.bytesOwn(parentStart, parentEnd);
+    a.bytesOwn(traceStateStart, traceStateEnd);
     a.int(flags);
-    a.bytesRange(buf, nameStart, nameEnd);
+    a.bytesOwn(nameStart, nameEnd);
     a.int(kind <= MAX_SPAN_KIND ? kind : 0);
     a.longHalves(startLo, startHi);
     a.longHalves(endLo, endHi);
     a.int(statusCode <= MAX_STATUS_CODE ? statusCode : 0);
-    a.bytesRange(buf, statusMessageStart, statusMessageEnd);
+    a.bytesOwn(statusMessageStart, statusMessageEnd);
     const mid = a.pos;
     this.writeAttributes(attrCount, attrContiguous, mayExceedValueLength);
     a.int(droppedAttributes);
-    writeRanges(a, buf, this.eventStarts, this.eventEnds, eventCount);
+    writeRanges(a, this.eventStarts, this.eventEnds, eventCount);
     a.int(droppedEvents);
-    writeRanges(a, buf, this.linkStarts, this.linkEnds, linkCount);
+    writeRanges(a, this.linkStarts, this.linkEnds, linkCount);
     a.int(droppedLinks);
     this.accepted++;
     this.batches.add(traceIdStart, start, mid, a.pos, resourceOrdinal, scopeOrdinal);
@@ -451,7 +454,7 @@ class RequestScan {
       const first = starts[0] as number;
       a.int((ends[count - 1] as number) - first);
       const at = a.pos;
-      a.raw(buf, first, ends[count - 1] as number);
+      a.copyOwn(first, ends[count - 1] as number);
       const copy = a.buffer;
       for (let i = 0; i < count; i++) copy[at + (starts[i] as number) - first] = W.KVLIST_VALUES;
       return;
@@ -472,11 +475,11 @@ class RequestScan {
   }
 }
 
-/** An Avro array of `bytes`, the ranges [starts[i], ends[i]) of buf (one block, then the end marker). */
-function writeRanges(w: AvroWriter, buf: Buffer, starts: readonly number[], ends: readonly number[], count: number): void {
+/** An Avro array of `bytes`, the body ranges [starts[i], ends[i]) (one block, then the end marker). */
+function writeRanges(w: AvroWriter, starts: readonly number[], ends: readonly number[], count: number): void {
   if (count > 0) {
     w.int(count);
-    for (let i = 0; i < count; i++) w.bytesRange(buf, starts[i] as number, ends[i] as number);
+    for (let i = 0; i < count; i++) w.bytesOwn(starts[i] as number, ends[i] as number);
   }
   w.int(0);
 }
