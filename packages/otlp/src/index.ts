@@ -18,6 +18,7 @@ export { OtlpDecodeError, type OtlpDecodeReason } from './errors';
 export type { AnyValue, KeyValue } from './any-value';
 export { anyValueType, MAX_VALUE_DEPTH } from './any-value';
 export { decodeKeyValueList, flattenAttributes, getAttribute, getAttributes, encodeKeyValueList } from './attributes';
+export { AttributeRowReader } from './attribute-row-reader';
 export { anyValueAsString } from './as-string';
 export { decodeEvent, decodeLink, type DecodedEvent, type DecodedLink } from './event-link';
 export { encodeExportTraceServiceRequest } from './encode';

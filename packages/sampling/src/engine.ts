@@ -1,4 +1,5 @@
 import type { SamplingDecision } from '@tailstream/model';
+import { CompiledAttributeKeys } from './attribute-keys';
 import { EvalContext } from './eval-context';
 import type { PolicyConfig } from './policy-config';
 import { PolicySet, type PolicyOutcome } from './policy-set';
@@ -35,8 +36,8 @@ export class PolicyEngine {
   private readonly reader: AttributeReader;
   /** The context of the last evaluate(), reused by evaluateShadow() on the same trace. */
   private lastContext: EvalContext | undefined;
-  /** Active ∪ shadow attribute keys (read together by a getMany reader). */
-  private readonly keys: ReadonlySet<string>;
+  /** Active ∪ shadow attribute keys, compiled for the reader (read together when it can). */
+  private readonly keys: CompiledAttributeKeys;
 
   constructor(options: PolicyEngineOptions) {
     if (options.policies.length === 0) throw new RangeError('a policy engine needs at least one policy');
@@ -49,7 +50,7 @@ export class PolicyEngine {
       options.shadowPolicies && options.shadowPolicies.length > 0
         ? new PolicySet(options.shadowPolicies, sampleOnFirstMatch, onError && ((p, e) => onError(p, e, true)))
         : undefined;
-    this.keys = new Set(this.attributeKeys());
+    this.keys = new CompiledAttributeKeys(this.attributeKeys(), this.reader);
   }
 
   /** Decides one trace. */

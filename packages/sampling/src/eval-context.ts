@@ -1,3 +1,4 @@
+import { type AttributeTable, CompiledAttributeKeys } from './attribute-keys';
 import type { AttrValue, AttributeReader, TraceView } from './trace-view';
 
 /** The values one attribute key has across a trace: per resource and per span (undefined = absent). */
@@ -10,45 +11,50 @@ const NS_PER_MS = 1_000_000n;
 
 /**
  * Per-trace, per-evaluation facts shared by all policies: each attribute key is read once per
- * span and resource, and only when a policy asks for it.
+ * span and resource, and only when a policy asks for it. Keys compiled for a table reader are
+ * all read together, in one pass per span and resource, the first time a policy asks for one.
  */
 export class EvalContext {
   private readonly attributes = new Map<string, AttributeValues>();
+  /** Values of every compiled key, once read (undefined until then, and after a failed read). */
+  private table: AttributeTable | undefined;
 
   constructor(
     readonly trace: TraceView,
     private readonly reader: AttributeReader,
-    /** Every key the engine's policies read: with a getMany reader they are read in one pass. */
-    private readonly allKeys: ReadonlySet<string> = new Set(),
+    /** Every key the engine's policies read, compiled once per engine (see CompiledAttributeKeys). */
+    private readonly compiledKeys: CompiledAttributeKeys = new CompiledAttributeKeys([], reader),
   ) {}
 
   /** Values of `key` on every resource and span of the trace. */
   values(key: string): AttributeValues {
     let values = this.attributes.get(key);
     if (values === undefined) {
-      if (this.reader.getMany !== undefined && this.allKeys.size > 1 && this.allKeys.has(key) && this.attributes.size === 0) {
-        this.readAll(this.reader.getMany.bind(this.reader));
-        values = this.attributes.get(key) as AttributeValues;
-      } else {
-        const reader = this.reader;
-        values = {
-          resources: this.trace.resources.map((r) => reader.get(r.attributes, key)),
-          spans: this.trace.spans.map((s) => reader.get(s.attributes, key)),
-        };
-        this.attributes.set(key, values);
-      }
+      const ordinal = this.compiledKeys.tableOrdinal(key);
+      values = ordinal >= 0 ? this.tableValues(ordinal) : this.readOneKey(key);
+      this.attributes.set(key, values);
     }
     return values;
   }
 
-  /** Reads every key of allKeys with one pass per resource and span. */
-  private readAll(getMany: (buf: Buffer, keys: ReadonlySet<string>) => ReadonlyMap<string, AttrValue>): void {
-    const keys = this.allKeys;
-    const resources = this.trace.resources.map((r) => getMany(r.attributes, keys));
-    const spans = this.trace.spans.map((s) => getMany(s.attributes, keys));
-    for (const key of keys) {
-      this.attributes.set(key, { resources: resources.map((m) => m.get(key)), spans: spans.map((m) => m.get(key)) });
-    }
+  /** The key's column of the table (read on first use; a read that throws is tried again on the next call). */
+  private tableValues(ordinal: number): AttributeValues {
+    const table = (this.table ??= this.compiledKeys.readTable(this.trace));
+    const resourceCount = this.trace.resources.length;
+    const start = ordinal * (resourceCount + this.trace.spans.length);
+    const spansStart = start + resourceCount;
+    return {
+      resources: table.slice(start, spansStart),
+      spans: table.slice(spansStart, spansStart + this.trace.spans.length),
+    };
+  }
+
+  private readOneKey(key: string): AttributeValues {
+    const reader = this.reader;
+    return {
+      resources: this.trace.resources.map((r) => reader.get(r.attributes, key)),
+      spans: this.trace.spans.map((s) => reader.get(s.attributes, key)),
+    };
   }
 
   /** Trace duration in whole milliseconds (latest end − earliest start, truncated toward zero). */

@@ -2,6 +2,7 @@ export * from './trace-view';
 export * from './decision';
 export * from './policy-config';
 export * from './eval-context';
+export { CompiledAttributeKeys, type AttributeTable } from './attribute-keys';
 export * from './policy-set';
 export * from './engine';
 export { compilePolicy } from './compile';

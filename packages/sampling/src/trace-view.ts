@@ -27,6 +27,23 @@ export interface AttributeReader {
    * from the map). When present, the engine reads all the keys its policies name at once.
    */
   getMany?(buf: Buffer, keys: ReadonlySet<string>): ReadonlyMap<string, AttrValue>;
+  /**
+   * Optional, preferred over getMany: compiles a fixed list of keys once (a key's ordinal is its
+   * index), for reading all of them in one pass per buffer into a flat table. The engine compiles
+   * the keys its policies name when it is created.
+   */
+  compileKeys?(keys: readonly string[]): AttributeTableReader;
+}
+
+/** Reads a fixed, compiled list of attribute keys from KeyValueList buffers into a flat table. */
+export interface AttributeTableReader {
+  /**
+   * Writes the value of keys[k] in `buf` to table[k * rows + row], for every key ordinal k: the
+   * first occurrence, `{ empty: true }` allowed for a KeyValue without value. Slots of absent keys
+   * are left as they are (callers pass a table whose slots are undefined). May throw on malformed
+   * bytes, like `get`.
+   */
+  readRow(buf: Buffer, table: (AttrValue | undefined)[], row: number, rows: number): void;
 }
 
 /** The span fields policies read. */

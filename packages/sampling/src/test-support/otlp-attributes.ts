@@ -1,5 +1,5 @@
 import * as protobuf from 'protobufjs';
-import type { AttrValue, AttributeReader, TraceView } from '../trace-view';
+import type { AttrValue, AttributeReader, AttributeTableReader, TraceView } from '../trace-view';
 
 /** The OTLP common.v1 messages needed to encode/decode a KeyValueList. */
 const root = protobuf.Root.fromJSON({
@@ -139,5 +139,25 @@ export class BatchingProtobufAttributeReader extends ProtobufAttributeReader {
     }
     this.reads -= keys.size;
     return out;
+  }
+}
+
+/** The same reader with compileKeys (all keys of a buffer in one readRow); counts rows and compilations. */
+export class TableProtobufAttributeReader extends ProtobufAttributeReader {
+  rowReads = 0;
+  compiled: string[][] = [];
+
+  compileKeys(keys: readonly string[]): AttributeTableReader {
+    this.compiled.push([...keys]);
+    return {
+      readRow: (buf, table, row, rows) => {
+        this.rowReads++;
+        keys.forEach((key, k) => {
+          const value = this.get(buf, key);
+          if (value !== undefined) table[k * rows + row] = value;
+        });
+        this.reads -= keys.length;
+      },
+    };
   }
 }

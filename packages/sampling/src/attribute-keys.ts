@@ -1,0 +1,66 @@
+import type { AttrValue, AttributeReader, AttributeTableReader, TraceView } from './trace-view';
+
+/** One trace's values of every compiled key: table[ordinal * rows + row], rows = resources, then spans. */
+export type AttributeTable = (AttrValue | undefined)[];
+
+/**
+ * The attribute keys an engine's policies read, compiled once per engine. When the reader can
+ * read several keys in one pass (compileKeys, or getMany for two keys or more), each key has an
+ * ordinal and a trace's values of all the keys are read together into one AttributeTable.
+ */
+export class CompiledAttributeKeys {
+  private readonly ordinals = new Map<string, number>();
+  private readonly tableReader: AttributeTableReader | undefined;
+
+  constructor(
+    readonly keys: readonly string[],
+    reader: AttributeReader,
+  ) {
+    keys.forEach((key, ordinal) => this.ordinals.set(key, ordinal));
+    this.tableReader = compileTableReader(keys, reader);
+  }
+
+  /** The key's ordinal in the AttributeTable, or -1 when the key is not read through a table. */
+  tableOrdinal(key: string): number {
+    return this.tableReader === undefined ? -1 : (this.ordinals.get(key) ?? -1);
+  }
+
+  /** Reads every key on every resource and span of the trace (resources first); throws what the reader throws. */
+  readTable(trace: TraceView): AttributeTable {
+    const reader = this.tableReader;
+    if (reader === undefined) throw new Error('these attribute keys are not read through a table');
+    const { resources, spans } = trace;
+    const rows = resources.length + spans.length;
+    const table: AttributeTable = new Array<AttrValue | undefined>(rows * this.keys.length).fill(undefined);
+    for (let r = 0; r < resources.length; r++) reader.readRow(resources[r]!.attributes, table, r, rows);
+    for (let s = 0; s < spans.length; s++) reader.readRow(spans[s]!.attributes, table, resources.length + s, rows);
+    return table;
+  }
+}
+
+function compileTableReader(keys: readonly string[], reader: AttributeReader): AttributeTableReader | undefined {
+  if (keys.length === 0) return undefined;
+  if (reader.compileKeys !== undefined) return reader.compileKeys(keys);
+  if (reader.getMany !== undefined && keys.length > 1) return new GetManyTableReader(reader, keys);
+  return undefined;
+}
+
+/** A table reader for readers that only have getMany: one map per buffer, copied into the row. */
+class GetManyTableReader implements AttributeTableReader {
+  private readonly keySet: ReadonlySet<string>;
+
+  constructor(
+    private readonly reader: AttributeReader,
+    private readonly keys: readonly string[],
+  ) {
+    this.keySet = new Set(keys);
+  }
+
+  readRow(buf: Buffer, table: AttributeTable, row: number, rows: number): void {
+    const values = this.reader.getMany!(buf, this.keySet);
+    for (let k = 0; k < this.keys.length; k++) {
+      const value = values.get(this.keys[k]!);
+      if (value !== undefined) table[k * rows + row] = value;
+    }
+  }
+}
