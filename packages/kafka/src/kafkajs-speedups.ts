@@ -8,7 +8,8 @@
  *
  * 1. CRC32C of record batches: kafkajs computes it in JavaScript (`recordBatch/crc32C`); this
  *    swaps in `crc32c` from `@node-rs/crc32` (napi-rs, SIMD/hardware CRC32C). `recordBatch/v0`
- *    binds `require('../crc32C')` once at ITS load time (lazily, with the first produce request),
+ *    binds `require('../crc32C')` once at ITS load time (with the first produce request, or when 3.
+ *    below loads it),
  *    so the module-cache entry of `crc32C/index.js` gets the native function as `exports` before
  *    that. Works with Node's `require.cache` and with jest's registry (both hand out the cached
  *    module object). If the native package does not load (unsupported platform) or disagrees with
@@ -32,10 +33,29 @@
  *    - `writeEncoderArray` (records into a batch, partitions into a request): reserves the sum of
  *      the parts once instead of doubling (and copying everything written so far) many times.
  *
- * All of it produces byte-identical requests (kafkajs-speedups.test.ts encodes produce requests
- * with stock and patched modules and compares; the integration tests produce to a real broker,
- * which checks the batch CRCs). Idempotent: loading it twice (or two copies of it) patches once.
+ * 3. Produce requests (`kafkajs-produce-encoder.ts`): the export of `requests/produce/v3/request.js`
+ *    becomes a one-pass encoder. v4-v7 (v7 is what kafkajs negotiates with Kafka >= 2.1, 4.x too)
+ *    wrap v3's export, bound when they load, lazily with the first produce request. It sizes every
+ *    record, allocates the request once and copies each value into it once (kafkajs: about 8
+ *    copies), CRC32C over the written batch; with compression, kafkajs's own codec gets the records
+ *    section. Odd inputs (non-Buffer bytes, timestamp deltas beyond int32) go through kafkajs's own
+ *    Record. Skipped (`produceEncoder: 'stock'`) if a v4-v7 request module was loaded first.
+ *
+ * 4. Request framing (`kafkajs-request-framing.ts`): the export of `protocol/request.js` (size
+ *    prefix and header, bound by `network/connection.js` when it loads) writes the frame into one
+ *    buffer: for Produce, the encoder leaves room for the header in its own buffer (no copy at all);
+ *    for other requests the body is copied once instead of twice. Skipped (`requestFraming:
+ *    'stock'`) if connection.js was loaded first. Each replaced export keeps the one it replaced
+ *    under `STOCK_EXPORT` (for tests and the benchmark).
+ *
+ * All of it produces byte-identical requests (kafkajs-speedups.test.ts encodes fixed and randomized
+ * produce requests and other requests with stock and patched modules and compares, bytes or errors;
+ * the integration tests produce to a real broker, which checks the batch CRCs). Idempotent: loading
+ * it twice (or two copies of it) patches once.
  */
+
+import { createProduceRequestV3, type ProduceEncoderDeps } from './kafkajs-produce-encoder';
+import { createRequestFraming } from './kafkajs-request-framing';
 
 /** The kafkajs version whose internals this module was written against. */
 export const KAFKAJS_SPEEDUPS_VERSION = '2.2.4';
@@ -49,6 +69,10 @@ export interface KafkaCodecInfo {
   encoder: 'patched' | 'stock';
   /** Whether `new Encoder()` allocates unzeroed (false if kafkajs was loaded before this module). */
   encoderConstructor: boolean;
+  /** `one-pass` = Produce requests (v3-v7) sized and written in one buffer; `stock` = kafkajs's. */
+  produceEncoder: 'one-pass' | 'stock';
+  /** `one-buffer` = request header, size prefix and request written into one buffer; `stock` = kafkajs's. */
+  requestFraming: 'one-buffer' | 'stock';
   /** Why something is stock, when it is. */
   reason?: string;
 }
@@ -71,10 +95,13 @@ interface EncoderClass {
 }
 
 type Crc32c = (buffer: Buffer) => number;
+type ProduceRequestV3 = ReturnType<typeof createProduceRequestV3>;
 
 /** Marks what this module installed, on the kafkajs objects themselves (so copies of it agree). */
 const PATCHED = Symbol.for('tailstream.kafkajs-speedups');
 const NATIVE_CRC = Symbol.for('tailstream.kafkajs-speedups.crc32c');
+/** On a replaced module export: the kafkajs export it replaced (for tests and benchmarks). */
+export const STOCK_EXPORT = Symbol.for('tailstream.kafkajs-speedups.stock-export');
 
 interface Marked {
   [PATCHED]?: KafkaCodecInfo;
@@ -86,16 +113,18 @@ const MSB = 0x80;
 const REST = 0x7f;
 const UINT32_ABOVE_7_BITS = 0xffffff80;
 
+const STOCK = { crc32c: 'js', encoder: 'stock', encoderConstructor: false, produceEncoder: 'stock', requestFraming: 'stock' } as const;
+
 /** Set when nothing was patched (other kafkajs version, or turned off). */
 let stockInfo: KafkaCodecInfo | undefined;
 /** Why the CRC32C is kafkajs's own, when it is. */
 let crc32cReason: string | undefined;
 
-/** What is active: native or JS CRC32C, patched or stock Encoder. */
+/** What is active: native or JS CRC32C, patched or stock Encoder, produce encoder, framing. */
 export function kafkaCodecInfo(): KafkaCodecInfo {
   if (stockInfo) return { ...stockInfo };
   const info = (loadEncoder().prototype as Marked)[PATCHED];
-  return info ? { ...info } : { kafkajsVersion: KAFKAJS_SPEEDUPS_VERSION, crc32c: 'js', encoder: 'stock', encoderConstructor: false };
+  return info ? { ...info } : { kafkajsVersion: KAFKAJS_SPEEDUPS_VERSION, ...STOCK };
 }
 
 function loadEncoder(): EncoderClass {
@@ -116,7 +145,7 @@ function install(): void {
     version = undefined;
   }
   const stock = (reason: string): void => {
-    stockInfo = { kafkajsVersion: version, crc32c: 'js', encoder: 'stock', encoderConstructor: false, reason };
+    stockInfo = { kafkajsVersion: version, ...STOCK, reason };
   };
   if (version !== KAFKAJS_SPEEDUPS_VERSION) return stock(`written against kafkajs ${KAFKAJS_SPEEDUPS_VERSION}, found ${version ?? 'none'}`);
   if (/^(0|off|false|no)$/i.test(process.env.TAILSTREAM_KAFKAJS_SPEEDUPS ?? '')) return stock('TAILSTREAM_KAFKAJS_SPEEDUPS=off');
@@ -126,11 +155,56 @@ function install(): void {
   const proto = Encoder.prototype as EncoderInstance & Marked;
   if (proto[PATCHED]) return; // already installed in this module registry
 
-  const info: KafkaCodecInfo = { kafkajsVersion: version, crc32c: installCrc32c(), encoder: 'patched', encoderConstructor: false };
+  const info: KafkaCodecInfo = { kafkajsVersion: version, ...STOCK, crc32c: installCrc32c(), encoder: 'patched' };
   patchEncoderPrototype(Encoder);
   if (!encoderWasLoaded) info.encoderConstructor = replaceEncoderConstructor(Encoder);
-  if (info.crc32c === 'js') info.reason = crc32cReason;
+  // After the CRC32C and the constructor: these load kafkajs modules that bind both.
+  const reasons = [info.crc32c === 'js' ? crc32cReason : undefined];
+  reasons.push(installProduceEncoder(loadEncoder(), info));
+  reasons.push(installRequestFraming(loadEncoder(), info));
+  const reason = reasons.filter(Boolean).join('; ');
+  if (reason) info.reason = reason;
   proto[PATCHED] = info;
+}
+
+/**
+ * Replaces the export of `produce/v3/request.js` with the one-pass encoder. v4-v7 bind v3's export
+ * when they load (lazily, with the first produce request), so this must come before that.
+ */
+function installProduceEncoder(Encoder: { prototype: object }, info: KafkaCodecInfo): string | undefined {
+  const dir = `${KAFKAJS_SRC}/requests/produce`;
+  if ([4, 5, 6, 7].some((v) => cacheEntry(`${dir}/v${v}/request.js`) !== undefined)) {
+    return 'kafkajs produce requests were loaded before the speedups';
+  }
+  /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs internals have no typings */
+  const stockV3 = require(`${dir}/v3/request.js`) as unknown;
+  const deps: ProduceEncoderDeps = {
+    Encoder,
+    Long: require('kafkajs/src/utils/long.js') as ProduceEncoderDeps['Long'],
+    apiKey: (require(`${KAFKAJS_SRC}/requests/apiKeys.js`) as { Produce: number }).Produce,
+    compression: require(`${KAFKAJS_SRC}/message/compression/index.js`) as ProduceEncoderDeps['compression'],
+    crc32C: require(`${KAFKAJS_SRC}/recordBatch/crc32C/index.js`) as Crc32c,
+    Record: require(`${KAFKAJS_SRC}/recordBatch/record/v0/index.js`) as ProduceEncoderDeps['Record'],
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const onePass = createProduceRequestV3(deps) as ProduceRequestV3 & { [STOCK_EXPORT]?: unknown };
+  onePass[STOCK_EXPORT] = stockV3;
+  cacheEntry(`${dir}/v3/request.js`)!.exports = onePass;
+  info.produceEncoder = 'one-pass';
+  return undefined;
+}
+
+/** Replaces the export of `protocol/request.js`, which `network/connection.js` binds when it loads. */
+function installRequestFraming(Encoder: { prototype: object }, info: KafkaCodecInfo): string | undefined {
+  if (cacheEntry('kafkajs/src/network/connection.js') !== undefined) return 'kafkajs connections were loaded before the speedups';
+  const path = `${KAFKAJS_SRC}/request.js`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const stockFraming = require(path) as unknown;
+  const framing = createRequestFraming(Encoder) as ReturnType<typeof createRequestFraming> & { [STOCK_EXPORT]?: unknown };
+  framing[STOCK_EXPORT] = stockFraming;
+  cacheEntry(path)!.exports = framing;
+  info.requestFraming = 'one-buffer';
+  return undefined;
 }
 
 function installCrc32c(): 'native' | 'js' {
