@@ -8,12 +8,11 @@
  *
  * 1. CRC32C of record batches: kafkajs computes it in JavaScript (`recordBatch/crc32C`); this
  *    swaps in `crc32c` from `@node-rs/crc32` (napi-rs, SIMD/hardware CRC32C). `recordBatch/v0`
- *    binds `require('../crc32C')` once at ITS load time (with the first produce request, or when 3.
- *    below loads it),
- *    so the module-cache entry of `crc32C/index.js` gets the native function as `exports` before
- *    that. Works with Node's `require.cache` and with jest's registry (both hand out the cached
- *    module object). If the native package does not load (unsupported platform) or disagrees with
- *    kafkajs on a check vector, kafkajs's own function stays: nothing is logged.
+ *    binds `require('../crc32C')` once at ITS load time (with the first produce request, or when
+ *    3. below loads it), so the module-cache entry of `crc32C/index.js` gets the native function as
+ *    `exports` before that. Works with Node's `require.cache` and with jest's registry (both hand
+ *    out the cached module object). If the native package does not load (unsupported platform) or
+ *    disagrees with kafkajs on a check vector, kafkajs's own function stays: nothing is logged.
  *
  * 2. Encoder allocations (`protocol/encoder.js`): kafkajs zero-fills every buffer it allocates
  *    (`Buffer.alloc`: 512 B per `new Encoder()`, i.e. several per record, and on every doubling in
@@ -36,7 +35,8 @@
  * 3. Produce requests (`kafkajs-produce-encoder.ts`): the export of `requests/produce/v3/request.js`
  *    becomes a one-pass encoder. v4-v7 (v7 is what kafkajs negotiates with Kafka >= 2.1, 4.x too)
  *    wrap v3's export, bound when they load, lazily with the first produce request. It sizes every
- *    record, allocates the request once and copies each value into it once (kafkajs: about 8
+ *    record, allocates the request once (unzeroed: every byte is written, and the written length
+ *    is checked against the computed one) and copies each value into it once (kafkajs: about 8
  *    copies), CRC32C over the written batch; with compression, kafkajs's own codec gets the records
  *    section. Odd inputs (non-Buffer bytes, timestamp deltas beyond int32) go through kafkajs's own
  *    Record. Skipped (`produceEncoder: 'stock'`) if a v4-v7 request module was loaded first.
