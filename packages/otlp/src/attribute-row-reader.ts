@@ -2,9 +2,9 @@ import { type AnyValue, readAnyValue } from './any-value';
 import { getAttributes } from './attributes';
 import { asDecodeError } from './errors';
 import { KeyOrdinals } from './key-ordinals';
+import { EntryBounds, EntryCursor, readEntry } from './kvlist-entry';
 import { asBuffer, createReader } from './read';
 import { EMPTY_ANY_VALUE, readScalarAnyValue } from './scalar-any-value';
-import { KVLIST_VALUES, KV_KEY, KV_VALUE } from './wire';
 
 /**
  * Reads a fixed list of attribute keys from OTLP KeyValueList buffers into a flat table, one
@@ -16,12 +16,14 @@ import { KVLIST_VALUES, KV_KEY, KV_VALUE } from './wire';
  * decoded, the scan stops once every key was found, and malformed bytes met before that throw
  * OtlpDecodeError. The pass handles the usual encoding (what every OTLP SDK writes) by itself;
  * anything else in a buffer (unknown fields, long varints, lengths that overrun) sends that buffer
- * to getAttributes, so uncommon and malformed input behaves exactly as before.
+ * to getAttributes, so uncommon and malformed input behaves exactly as before. Values may be
+ * shared frozen objects (see readScalarAnyValue): treat them as immutable.
  */
 export class AttributeRowReader {
   private readonly ordinals: KeyOrdinals;
   private readonly keySet: ReadonlySet<string>;
-  private readonly cursor = new Cursor();
+  private readonly cursor = new EntryCursor();
+  private readonly entry = new EntryBounds();
 
   constructor(keys: readonly string[]) {
     this.ordinals = new KeyOrdinals(keys);
@@ -44,38 +46,20 @@ export class AttributeRowReader {
 
   /** The single pass over the usual encoding; false (having thrown nothing) when `buf` holds anything else. */
   private readUsualEncoding(buf: Buffer, table: (AnyValue | undefined)[], row: number, rows: number): boolean {
-    const c = this.cursor;
-    c.pos = 0;
+    const entry = this.entry;
+    const ordinals = this.ordinals;
+    const wanted = ordinals.size;
     const end = buf.length;
-    const wanted = this.ordinals.size;
     let found = 0;
-    while (c.pos < end) {
-      if (c.varint(buf) !== KVLIST_VALUES) return false;
-      const entryEnd = c.lengthEnd(buf, end);
-      if (entryEnd < 0) return false;
-      let keyStart = 0;
-      let keyEnd = 0;
-      let valueStart = -1;
-      let valueEnd = -1;
-      while (c.pos < entryEnd) {
-        const tag = c.varint(buf);
-        if (tag !== KV_KEY && tag !== KV_VALUE) return false;
-        const fieldEnd = c.lengthEnd(buf, entryEnd);
-        if (fieldEnd < 0) return false;
-        if (tag === KV_KEY) {
-          keyStart = c.pos;
-          keyEnd = fieldEnd;
-        } else {
-          valueStart = c.pos;
-          valueEnd = fieldEnd;
-        }
-        c.pos = fieldEnd;
-      }
-      const ordinal = this.ordinals.ordinalAt(buf, keyStart, keyEnd);
+    let pos = 0;
+    while (pos < end) {
+      if (!readEntry(buf, pos, entry, this.cursor)) return false;
+      pos = entry.end;
+      const ordinal = ordinals.ordinalAt(buf, entry.keyStart, entry.keyEnd);
       if (ordinal < 0) continue;
       const slot = ordinal * rows + row;
       if (table[slot] !== undefined) continue;
-      table[slot] = valueEnd < 0 ? EMPTY_ANY_VALUE : readValue(buf, valueStart, valueEnd);
+      table[slot] = entry.valueEnd < 0 ? EMPTY_ANY_VALUE : readValue(buf, entry.valueStart, entry.valueEnd);
       if (++found === wanted) return true;
     }
     return true;
@@ -100,38 +84,5 @@ function readValue(buf: Buffer, start: number, end: number): AnyValue {
     return readAnyValue(buf, r, end, 0);
   } catch (err) {
     throw asDecodeError(err, 'invalid_protobuf', 'malformed KeyValueList');
-  }
-}
-
-/** A read position, with the varint form the usual encoding uses. */
-class Cursor {
-  pos = 0;
-
-  /** A varint of 1 to 4 bytes that ends inside `buf` (advancing past it), else -1 (position unspecified). */
-  varint(buf: Buffer): number {
-    const n = buf.length;
-    let p = this.pos;
-    if (p < n && buf[p]! < 0x80) {
-      this.pos = p + 1;
-      return buf[p]!;
-    }
-    let value = 0;
-    for (let shift = 0; shift <= 21 && p < n; shift += 7) {
-      const byte = buf[p++]!;
-      value |= (byte & 0x7f) << shift;
-      if (byte < 0x80) {
-        this.pos = p;
-        return value;
-      }
-    }
-    return -1;
-  }
-
-  /** Reads a length prefix; the end of the payload when it lies within `limit`, else -1. */
-  lengthEnd(buf: Buffer, limit: number): number {
-    const length = this.varint(buf);
-    if (length < 0) return -1;
-    const end = this.pos + length;
-    return end <= limit ? end : -1;
   }
 }

@@ -71,3 +71,18 @@ describe('readScalarAnyValue', () => {
     }
   });
 });
+
+describe('shared values', () => {
+  test('bools and small ints are shared frozen objects; larger ints are fresh', () => {
+    const at = (bytes: number[]) => readScalarAnyValue(Buffer.from(bytes), 0, bytes.length);
+    expect(at([W.ANY_BOOL, 1])).toBe(at([W.ANY_BOOL, 7]));
+    expect(at([W.ANY_BOOL, 0])).toEqual({ bool: false });
+    expect(Object.isFrozen(at([W.ANY_BOOL, 0]))).toBe(true);
+    const status = [W.ANY_INT, 0xf7, 0x03]; // 503
+    expect(at(status)).toBe(at(status));
+    expect(Object.isFrozen(at(status))).toBe(true);
+    const large = [W.ANY_INT, 0x80, 0x08]; // 1024
+    expect(at(large)).toEqual({ int: 1024n });
+    expect(at(large)).not.toBe(at(large));
+  });
+});

@@ -15,9 +15,12 @@ const NS_PER_MS = 1_000_000n;
  * all read together, in one pass per span and resource, the first time a policy asks for one.
  */
 export class EvalContext {
-  private readonly attributes = new Map<string, AttributeValues>();
+  /** Values of keys read one by one (keys without a table ordinal). */
+  private readonly singleKeys = new Map<string, AttributeValues>();
   /** Values of every compiled key, once read (undefined until then, and after a failed read). */
   private table: AttributeTable | undefined;
+  /** columns[ordinal]: the AttributeValues view of one key of the table, made on first request. */
+  private readonly columns: (AttributeValues | undefined)[] = [];
 
   constructor(
     readonly trace: TraceView,
@@ -28,25 +31,24 @@ export class EvalContext {
 
   /** Values of `key` on every resource and span of the trace. */
   values(key: string): AttributeValues {
-    let values = this.attributes.get(key);
+    const ordinal = this.compiledKeys.tableOrdinal(key);
+    if (ordinal >= 0) return (this.columns[ordinal] ??= this.column(ordinal));
+    let values = this.singleKeys.get(key);
     if (values === undefined) {
-      const ordinal = this.compiledKeys.tableOrdinal(key);
-      values = ordinal >= 0 ? this.tableValues(ordinal) : this.readOneKey(key);
-      this.attributes.set(key, values);
+      values = this.readOneKey(key);
+      this.singleKeys.set(key, values);
     }
     return values;
   }
 
   /** The key's column of the table (read on first use; a read that throws is tried again on the next call). */
-  private tableValues(ordinal: number): AttributeValues {
+  private column(ordinal: number): AttributeValues {
     const table = (this.table ??= this.compiledKeys.readTable(this.trace));
     const resourceCount = this.trace.resources.length;
-    const start = ordinal * (resourceCount + this.trace.spans.length);
+    const spanCount = this.trace.spans.length;
+    const start = ordinal * (resourceCount + spanCount);
     const spansStart = start + resourceCount;
-    return {
-      resources: table.slice(start, spansStart),
-      spans: table.slice(spansStart, spansStart + this.trace.spans.length),
-    };
+    return { resources: table.slice(start, spansStart), spans: table.slice(spansStart, spansStart + spanCount) };
   }
 
   private readOneKey(key: string): AttributeValues {
