@@ -3,6 +3,7 @@ import { CompressionTypes, type Kafka, type Message, type Producer, type Produce
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { KafkaWriteError, ProducerClosedError } from './errors';
+import { fastDefaultPartitioner } from './partitioner';
 
 export interface OutMessage {
   key: string | Buffer | null;
@@ -118,7 +119,13 @@ export class BatchingProducer {
     options: BatchingProducerOptions = {},
   ) {
     const idempotent = options.idempotent ?? true;
-    this.producerConfig = { idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false };
+    this.producerConfig = {
+      idempotent,
+      maxInFlightRequests: idempotent ? 1 : 5,
+      allowAutoTopicCreation: false,
+      // kafkajs's default placement (Java-compatible murmur2), without its bigint arithmetic
+      createPartitioner: fastDefaultPartitioner,
+    };
     this.maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
     this.lingerMs = options.lingerMs ?? 5;
     this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
