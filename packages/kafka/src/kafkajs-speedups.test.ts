@@ -1,5 +1,5 @@
 // First, as in client.ts: the speedups patch kafkajs's modules before anything loads them.
-import { kafkaCodecInfo, KAFKAJS_SPEEDUPS_VERSION } from './kafkajs-speedups';
+import { kafkaCodecInfo, KAFKAJS_SPEEDUPS_VERSION, STOCK_EXPORT } from './kafkajs-speedups';
 import { crc32c as nativeCrc32c } from '@node-rs/crc32';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs internals have no typings */
@@ -212,6 +212,7 @@ describe('kafkajs speedups', () => {
       encoderConstructor: true,
       produceEncoder: 'one-pass',
       requestFraming: 'one-buffer',
+      grouping: 'linear',
     });
     expect(patched.crc32C).not.toBe(stock.crc32C);
     expect(patched.Encoder).not.toBe(stock.Encoder);
@@ -420,6 +421,24 @@ describe('kafkajs speedups', () => {
     const bad: KafkaRequest = { apiKey: 18, apiVersion: 2, encode: async () => ({}) as EncoderLike };
     await expect(patched.frame({ correlationId: 1, clientId: 'x', request: bad })).rejects.toThrow('value should be an instance of Encoder');
     await expect(stock.frame({ correlationId: 1, clientId: 'x', request: bad })).rejects.toThrow('value should be an instance of Encoder');
+  });
+
+  it('groups messages per partition exactly as kafkajs does (same partitions, same order)', () => {
+    type Group = (args: { topic: string; partitionMetadata: unknown[]; messages: unknown[]; partitioner: (a: { message: unknown }) => number }) => unknown;
+    const linear = require('kafkajs/src/producer/groupMessagesPerPartition') as Group & { [STOCK_EXPORT]?: Group };
+    const original = linear[STOCK_EXPORT]!;
+    expect(original).toBeDefined();
+    const rand = mulberry32(20261126);
+    for (let round = 0; round < 50; round++) {
+      const partitions = 1 + Math.floor(rand() * 8);
+      const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 1 }));
+      const messages = Array.from({ length: Math.floor(rand() * 200) }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: Math.floor(rand() * partitions) }));
+      const partitioner = ({ message }: { message: unknown }) => (message as { partition: number }).partition;
+      const args = { topic: 't', partitionMetadata, messages, partitioner };
+      expect(linear(args)).toEqual(original(args));
+    }
+    const none = { topic: 't', partitionMetadata: [], messages: [{ value: 'v' }], partitioner: () => 0 };
+    expect(linear(none)).toEqual(original(none));
   });
 
   it('leaves kafkajs untouched on another kafkajs version, and falls back to JS CRC32C without the native package', () => {

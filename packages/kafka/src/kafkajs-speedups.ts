@@ -48,6 +48,11 @@
  *    'stock'`) if connection.js was loaded first. Each replaced export keeps the one it replaced
  *    under `STOCK_EXPORT` (for tests and the benchmark).
  *
+ * 5. Grouping (`kafkajs-grouping.ts`): the export of `producer/groupMessagesPerPartition.js` (bound
+ *    by `producer/sendMessages.js` when it loads) appends each message to its partition's list;
+ *    kafkajs copies the whole list for every message. Same result. Skipped (`grouping: 'stock'`)
+ *    if sendMessages.js was loaded first.
+ *
  * All of it produces byte-identical requests (kafkajs-speedups.test.ts encodes fixed and randomized
  * produce requests and other requests with stock and patched modules and compares, bytes or errors;
  * the integration tests produce to a real broker, which checks the batch CRCs). Idempotent: loading
@@ -55,6 +60,7 @@
  */
 
 import { createProduceRequestV3, type ProduceEncoderDeps } from './kafkajs-produce-encoder';
+import { groupMessagesPerPartition } from './kafkajs-grouping';
 import { createRequestFraming } from './kafkajs-request-framing';
 
 /** The kafkajs version whose internals this module was written against. */
@@ -73,6 +79,8 @@ export interface KafkaCodecInfo {
   produceEncoder: 'one-pass' | 'stock';
   /** `one-buffer` = request header, size prefix and request written into one buffer; `stock` = kafkajs's. */
   requestFraming: 'one-buffer' | 'stock';
+  /** `linear` = messages grouped per partition by appending (kafkajs re-copies the array per message); `stock` = kafkajs's. */
+  grouping: 'linear' | 'stock';
   /** Why something is stock, when it is. */
   reason?: string;
 }
@@ -113,7 +121,14 @@ const MSB = 0x80;
 const REST = 0x7f;
 const UINT32_ABOVE_7_BITS = 0xffffff80;
 
-const STOCK = { crc32c: 'js', encoder: 'stock', encoderConstructor: false, produceEncoder: 'stock', requestFraming: 'stock' } as const;
+const STOCK = {
+  crc32c: 'js',
+  encoder: 'stock',
+  encoderConstructor: false,
+  produceEncoder: 'stock',
+  requestFraming: 'stock',
+  grouping: 'stock',
+} as const;
 
 /** Set when nothing was patched (other kafkajs version, or turned off). */
 let stockInfo: KafkaCodecInfo | undefined;
@@ -162,6 +177,7 @@ function install(): void {
   const reasons = [info.crc32c === 'js' ? crc32cReason : undefined];
   reasons.push(installProduceEncoder(loadEncoder(), info));
   reasons.push(installRequestFraming(loadEncoder(), info));
+  reasons.push(installGrouping(info));
   const reason = reasons.filter(Boolean).join('; ');
   if (reason) info.reason = reason;
   proto[PATCHED] = info;
@@ -204,6 +220,21 @@ function installRequestFraming(Encoder: { prototype: object }, info: KafkaCodecI
   framing[STOCK_EXPORT] = stockFraming;
   cacheEntry(path)!.exports = framing;
   info.requestFraming = 'one-buffer';
+  return undefined;
+}
+
+/** Replaces the export of `producer/groupMessagesPerPartition.js`, which `producer/sendMessages.js` binds when it loads. */
+function installGrouping(info: KafkaCodecInfo): string | undefined {
+  if (cacheEntry('kafkajs/src/producer/sendMessages.js') !== undefined) return 'kafkajs producers were loaded before the speedups';
+  const path = 'kafkajs/src/producer/groupMessagesPerPartition.js';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const stockGrouping = require(path) as unknown;
+  const grouping = ((args: Parameters<typeof groupMessagesPerPartition>[0]) => groupMessagesPerPartition(args)) as typeof groupMessagesPerPartition & {
+    [STOCK_EXPORT]?: unknown;
+  };
+  grouping[STOCK_EXPORT] = stockGrouping;
+  cacheEntry(path)!.exports = grouping;
+  info.grouping = 'linear';
   return undefined;
 }
 
