@@ -59,22 +59,23 @@ export class TraceBatchEncoder {
 
   /**
    * Writes every batch. `arena` holds the request body at offset 0 and the spans; each used
-   * resource and scope is encoded into it once, then each message is written after them and copied
-   * out. `receivedAtUnixNano` ends every batch.
+   * resource and scope is encoded into it once, then the messages are written after them and
+   * copied out. `receivedAtUnixNano` ends every batch.
    */
   finish(arena: AvroWriter, resources: readonly ResourceRecord[], scopes: readonly ScopeRecord[], receivedAtUnixNano: bigint): TraceBatchMessage[] {
     if (this.builders.length === 0) return [];
     const resourceRanges = encodeOnce(this.builders, (b) => b.resourceOrdinals, resources.length, (o) => writeResourceRecord(arena, resources[o]!), arena);
     const scopeRanges = encodeOnce(this.builders, (b) => b.scopeOrdinals, scopes.length, (o) => writeScopeRecord(arena, scopes[o]!), arena);
-    const scratch = arena.pos;
-    const messages: TraceBatchMessage[] = [];
+    // The messages are written one after another, then copied out together: one allocation per
+    // request, each message a view of it (they live as long as the request's Kafka write).
+    const first = arena.pos;
+    const ends: number[] = [];
     for (const b of this.builders) {
       arena.bytesOwn(b.traceIdStart, b.traceIdStart + 16);
       writeRecords(arena, b.resourceOrdinals, resourceRanges);
       writeRecords(arena, b.scopeOrdinals, scopeRanges);
       const spans = b.spans;
-      const count = spans.length / SPAN_FIELDS;
-      arena.int(count);
+      arena.int(spans.length / SPAN_FIELDS);
       for (let i = 0; i < spans.length; i += SPAN_FIELDS) {
         arena.copyOwn(spans[i] as number, spans[i + 1] as number);
         arena.int(spans[i + 3] as number);
@@ -83,9 +84,16 @@ export class TraceBatchEncoder {
       }
       arena.int(0);
       arena.long(receivedAtUnixNano);
-      const value = arena.takeFrom(scratch);
+      ends.push(arena.pos - first);
+    }
+    const all = arena.takeFrom(first);
+    const messages: TraceBatchMessage[] = [];
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      const value = all.subarray(start, ends[i]);
       // bytes(traceId) is a one-byte length (16, zig-zag 0x20) and the 16 bytes
-      messages.push({ traceId: value.subarray(1, 17), value, spanCount: count });
+      messages.push({ traceId: value.subarray(1, 17), value, spanCount: this.builders[i]!.spans.length / SPAN_FIELDS });
+      start = ends[i] as number;
     }
     return messages;
   }

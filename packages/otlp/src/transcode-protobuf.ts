@@ -38,7 +38,7 @@ const arena = new AvroWriter(1024 * 1024);
 export function transcodeProtobufTraces(body: Buffer, options: ResolvedDecodeOptions): OtlpTranscodeResult {
   // The body at arena offset 0, so body offsets are arena offsets; room for spans and messages.
   arena.reset();
-  arena.reserve(body.length * 3 + 4096);
+  arena.reserve(body.length * 4 + 4096);
   arena.raw(body, 0, body.length);
   const scan = new RequestScan(body, options);
   try {
