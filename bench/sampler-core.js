@@ -306,7 +306,7 @@ function main() {
         time(() =>
           traces.forEach((t) => {
             const rows = t.resources.length + t.spans.length;
-            const table = new Array(rows * keyList.length);
+            const table = new Array(rows * keyList.length).fill(undefined);
             t.resources.forEach((r, i) => rowReader.readRow(r.attributes, table, i, rows));
             t.spans.forEach((sp, i) => rowReader.readRow(sp.attributes, table, t.resources.length + i, rows));
           }),

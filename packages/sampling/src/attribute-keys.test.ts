@@ -163,3 +163,11 @@ shadow_policies:
     });
   });
 });
+
+test('table columns are dense arrays (every slot present, absent values undefined)', () => {
+  const reader = new TableProtobufAttributeReader();
+  const ctx = new EvalContext(trace, reader, new CompiledAttributeKeys(['vip', 'code'], reader));
+  const { resources, spans } = ctx.values('code');
+  expect(Object.keys(resources)).toEqual(['0', '1']);
+  expect(spans.map((v) => v === undefined)).toEqual([true, false, true]);
+});

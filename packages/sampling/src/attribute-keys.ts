@@ -31,8 +31,8 @@ export class CompiledAttributeKeys {
     if (reader === undefined) throw new Error('these attribute keys are not read through a table');
     const { resources, spans } = trace;
     const rows = resources.length + spans.length;
-    // a fresh array of holes: every slot reads as undefined until a value is written
-    const table: AttributeTable = new Array<AttrValue | undefined>(rows * this.keys.length);
+    // filled (not holey): the columns handed to policies are plain dense arrays
+    const table: AttributeTable = new Array<AttrValue | undefined>(rows * this.keys.length).fill(undefined);
     for (let r = 0; r < resources.length; r++) reader.readRow(resources[r]!.attributes, table, r, rows);
     for (let s = 0; s < spans.length; s++) reader.readRow(spans[s]!.attributes, table, resources.length + s, rows);
     return table;
