@@ -270,6 +270,21 @@ class RequestScan {
 
     while (r.pos < end) {
       const tagPos = r.pos;
+      // Fast path for the most frequent field, an attribute entry shorter than 128 bytes (one-byte
+      // tag and length); anything else, or anything that would overrun, takes the general path.
+      if (buf[tagPos] === W.SPAN_ATTRIBUTES && tagPos + 1 < end) {
+        const len = buf[tagPos + 1] as number;
+        const entryEnd = tagPos + 2 + len;
+        if (len < 0x80 && entryEnd <= end) {
+          if (len > maxValueLength) mayExceedValueLength = true;
+          if (attrCount > 0 && attrEnds[attrCount - 1] !== tagPos) attrContiguous = false;
+          attrStarts[attrCount] = tagPos;
+          attrEnds[attrCount] = entryEnd;
+          attrCount++;
+          r.pos = entryEnd;
+          continue;
+        }
+      }
       const tag = r.uint32();
       switch (tag) {
         case W.SPAN_TRACE_ID:
