@@ -14,8 +14,9 @@ const { ProcessWatch } = require('../lib/proc');
 const prom = require('../lib/prom');
 const { takeSpans } = require('../lib/traffic');
 
+
 /** One run; `transport` is how the traffic is sent: OTLP/HTTP protobuf or OTLP/gRPC. */
-async function runCase(ctx, compression, requests, spans, transport = 'http') {
+async function runCase(ctx, compression, requests, spans, warmUp, transport = 'http') {
   const label = transport === 'http' ? `ingest-${compression}` : `ingest-${transport}-${compression}`;
   const prefix = ctx.prefix(label);
   const [otlpPort, opsPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
@@ -40,9 +41,10 @@ async function runCase(ctx, compression, requests, spans, transport = 'http') {
   });
   try {
     await worker.waitReady();
-    // Warm-up: a few requests so the first measured ones do not pay JIT and connection set-up.
-    const warm = requests.slice(0, Math.min(10, requests.length));
-    await send(warm, 2);
+    // Warm-up before the clock: connection set-up, and V8's optimizing compiler, which keeps
+    // compiling functions called once per request or per Kafka produce for several seconds of load
+    // (about 1.3 s of background-thread CPU in the first 5 s; docs/performance.md, "Method").
+    await send(warmUp, ctx.concurrency);
     const acceptedBefore = prom.sum(await worker.metrics(), 'tailstream_ingest_spans_accepted_total');
     const watch = new ProcessWatch({ ingest: worker.pid, sender: process.pid, broker: ctx.broker.pid }, { threadsOf: ['ingest'] }).start();
     const stats = await send(requests, ctx.concurrency);
@@ -80,7 +82,9 @@ module.exports = {
   summary: 'OTLP/HTTP protobuf (and OTLP/gRPC) → ingest worker (child process) → Kafka, producer compression none vs gzip',
   async run(ctx) {
     const traffic = ctx.traffic();
-    const { requests, spans } = takeSpans(traffic, ctx.quick ? 40_000 : 200_000);
+    const { requests, spans } = takeSpans(traffic, ctx.quick ? 40_000 : 300_000);
+    // One pass over the whole traffic (394k spans; a tenth of it with --quick) before measuring.
+    const warmUp = ctx.quick ? traffic.requests.slice(0, 40) : traffic.requests;
     const cases = [];
     for (const [transport, compression] of [
       ['http', 'none'],
@@ -88,7 +92,7 @@ module.exports = {
       ['grpc', 'none'],
     ]) {
       ctx.say(`ingest: ${spans} spans in ${requests.length} requests over ${transport}, compression ${compression}, ${ctx.concurrency} in flight`);
-      const c = await runCase(ctx, compression, requests, spans, transport);
+      const c = await runCase(ctx, compression, requests, spans, warmUp, transport);
       ctx.say(`ingest: ${c.spansPerSecond} spans/s, ${c.spansPerCoreSecond} spans/s per core, peak RSS ${c.peakRssMiB} MiB`);
       cases.push(c);
     }
