@@ -8,6 +8,7 @@ const transform = {
 const moduleNameMapper = {
   '^@tailstream/service-(.*)$': '<rootDir>/services/$1/src',
   '^@tailstream/test-harness$': '<rootDir>/test/harness',
+  '^@tailstream/test-harness/(.*)$': '<rootDir>/test/harness/$1',
   '^@tailstream/(.*)$': '<rootDir>/packages/$1/src',
 };
 const common = {

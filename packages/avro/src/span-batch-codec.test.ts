@@ -1,4 +1,5 @@
 import type { Type } from 'avsc';
+import { mulberry32 as rng } from '@tailstream/test-harness/random';
 import type { SpanBatch, SpanRecord } from '@tailstream/model';
 import { AvroReader, AvroWriter } from './binary';
 import { loadType, SchemaError } from './codec';
@@ -7,17 +8,6 @@ import { keptSpanBatchCodec, spanBatchCodec } from './codecs';
 import { LazySpan, SPAN_FIELDS } from './lazy-span';
 import { readAvroSchema } from './schema-files';
 
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXTS = ['', 'a', 'GET /cart', 'checkout-service', 'ünïcødé ✓', '日本語のスパン名', 'emoji 🚀 span', 'x'.repeat(21), 'y'.repeat(22), 'z'.repeat(300), '\u0000nul'];
 const LONGS = [0n, 1n, -1n, 63n, 64n, -64n, -65n, 2n ** 31n, -(2n ** 31n), 2n ** 53n + 1n, 1_764_100_000_123_456_789n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 35n - 1n, 2n ** 56n];

@@ -1,6 +1,7 @@
 // First, as in client.ts: the speedups patch kafkajs's modules before anything loads them.
 import { kafkaCodecInfo, KAFKAJS_SPEEDUPS_VERSION, STOCK_EXPORT } from './kafkajs-speedups';
 import { crc32c as nativeCrc32c } from '@node-rs/crc32';
+import { mulberry32 } from '@tailstream/test-harness/random';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs internals have no typings */
 
@@ -92,16 +93,6 @@ function stockKafkajs(): KafkajsInternals {
   return stock!;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Seeded from `rand`, filled by xorshift32 (calling `rand` per byte is slow for 100 KB values). */
 function randomBytes(rand: () => number, n: number): Buffer {

@@ -2,21 +2,13 @@
  * Test-only generator of a realistic, seeded message stream for one partition, and a fake
  * ClickHouse that deduplicates inserts by token and sums delta rows.
  */
+import { mulberry32 } from '@tailstream/test-harness/random';
 import { SpanKind, StatusCode, type SpanBatch } from '@tailstream/model';
 import type { RedFlush } from '../rows';
 import { batchOf, MS, SEC, T0, type TestSpan } from './spans';
 
 /** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 export interface Message {
   offset: bigint;
