@@ -65,7 +65,7 @@ export function readBytesView(buf: Buffer, r: Reader, limit: number): Buffer {
 
 /** Reads a fixed64 as an unsigned bigint (timestamps in ns). */
 export function readFixed64(buf: Buffer, r: Reader, limit: number): bigint {
-  if (r.pos + 8 > limit) throw overrun(r, 'fixed64');
+  expectRoom(r, 8, limit, 'fixed64');
   const v = buf.readBigUInt64LE(r.pos);
   r.pos += 8;
   return v;
@@ -78,7 +78,7 @@ export function expectRoom(r: Reader, n: number, limit: number, what: string): v
 
 /** Reads a fixed32 as an unsigned number. */
 export function readFixed32(r: Reader, limit: number): number {
-  if (r.pos + 4 > limit) throw overrun(r, 'fixed32');
+  expectRoom(r, 4, limit, 'fixed32');
   return r.fixed32();
 }
 
