@@ -1,4 +1,5 @@
 import './kafkajs-speedups'; // first: patches kafkajs before it is loaded (see the module)
+import './codecs'; // registers snappy with kafkajs, for every client made here
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 

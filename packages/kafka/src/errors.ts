@@ -19,3 +19,16 @@ export class ProducerClosedError extends Error {
     this.name = 'ProducerClosedError';
   }
 }
+
+/**
+ * A snappy-compressed record batch that does not decode (not retryable: the same bytes fail again).
+ * The message names snappy and what was wrong; `cause` is the native decoder's error, if any.
+ */
+export class SnappyDecodeError extends Error {
+  readonly code = 'SNAPPY_CORRUPT';
+  readonly retryable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`snappy: ${message}`, options);
+    this.name = 'SnappyDecodeError';
+  }
+}

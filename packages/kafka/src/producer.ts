@@ -1,7 +1,8 @@
 import './kafkajs-speedups'; // first: patches kafkajs before it is loaded (see the module)
-import { CompressionTypes, type Kafka, type Message, type Producer, type ProducerConfig } from 'kafkajs';
+import type { CompressionTypes, Kafka, Message, Producer, ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { compressionType, type KafkaCompression } from './codecs';
 import { KafkaWriteError, ProducerClosedError } from './errors';
 import { fastDefaultPartitioner } from './partitioner';
 
@@ -21,7 +22,8 @@ export interface BatchingProducerOptions {
   maxBatchBytes?: number;
   /** Flush at most this long after the first pending message (default 5 ms). */
   lingerMs?: number;
-  compression?: 'none' | 'gzip';
+  /** Batch compression (default none); snappy is registered with kafkajs by `./codecs`. */
+  compression?: KafkaCompression;
   /** Idempotent producer with acks=all (default true). */
   idempotent?: boolean;
   registry?: Registry;
@@ -128,7 +130,7 @@ export class BatchingProducer {
     };
     this.maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
     this.lingerMs = options.lingerMs ?? 5;
-    this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    this.compression = compressionType(options.compression ?? 'none');
     this.metrics = options.registry ? createProducerMetrics(options.registry, options.metricPrefix ?? 'tailstream') : undefined;
     this.logger = options.logger;
     this.producer = this.createProducer();
