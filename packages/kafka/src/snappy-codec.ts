@@ -10,7 +10,10 @@ import { SnappyDecodeError } from './errors';
  * version, then [int32 BE length][raw snappy block] repeated; the blocks' outputs concatenated.
  *
  * The native calls are synchronous: a record batch (up to ~1 MB) takes well under a millisecond,
- * less than a round trip to libuv's thread pool would cost.
+ * less than a round trip to libuv's thread pool would cost. Outputs are copied into a Node Buffer
+ * (`copyOutputData`): with the addon's default external buffers, whose native memory is freed only
+ * when V8 collects them, some processes spent 200-300 µs of system time per 64 KiB call (in about a
+ * third of the runs measured here; ~40 µs otherwise); with the copy, every run took ~40 µs.
  */
 
 /** `0x82 'SNAPPY' 0x00`: the start of snappy-java's stream header. */
@@ -30,9 +33,12 @@ export interface KafkajsCodec {
   decompress(buffer: Buffer): Promise<Buffer>;
 }
 
+const COMPRESS_OPTIONS = { copyOutputData: true };
+const UNCOMPRESS_OPTIONS = { asBuffer: true, copyOutputData: true };
+
 function uncompressBlock(block: Buffer, what: string): Buffer {
   try {
-    return uncompressSync(block, { asBuffer: true }) as Buffer;
+    return uncompressSync(block, UNCOMPRESS_OPTIONS) as Buffer;
   } catch (cause) {
     // not `instanceof Error`: the addon's errors may come from another realm (jest's sandbox)
     const message = (cause as { message?: unknown } | null)?.message;
@@ -75,7 +81,7 @@ export function snappyDecompressSync(input: Buffer): Buffer {
 
 export const snappyCodec: KafkajsCodec = {
   async compress(encoder) {
-    return compressSync(encoder.buffer);
+    return compressSync(encoder.buffer, COMPRESS_OPTIONS);
   },
   async decompress(buffer) {
     return snappyDecompressSync(buffer);
