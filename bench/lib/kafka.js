@@ -8,8 +8,8 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { Kafka, logLevel, CompressionTypes } = require('kafkajs');
-const { ensureTopics, topicNames } = require('@tailstream/kafka');
+const { Kafka, logLevel } = require('kafkajs');
+const { compressionType, ensureTopics, topicNames } = require('@tailstream/kafka'); // also registers snappy with kafkajs
 const { ROOT } = require('./workers');
 
 const SCRIPT = path.join(ROOT, 'deploy', 'local', 'kafka.sh');
@@ -76,8 +76,9 @@ async function deleteTopics(kafka, prefix) {
  * Writes records `{ key, value, headers, timestamp (ms) }` to `topic` with acks=all, in send
  * calls of about `chunkBytes`, a few in flight. Same default partitioner as the workers'
  * producer (murmur2 of the key), so records land where ingest would have put them.
+ * `compression`: none, gzip or snappy (the workers' codec names; snappy, their default, unless told).
  */
-async function produceRecords(kafka, topic, records, { chunkBytes = 1 << 20, inFlight = 4, compression = 'gzip' } = {}) {
+async function produceRecords(kafka, topic, records, { chunkBytes = 1 << 20, inFlight = 4, compression = 'snappy' } = {}) {
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, maxInFlightRequests: inFlight });
   await producer.connect();
   try {
@@ -95,7 +96,8 @@ async function produceRecords(kafka, topic, records, { chunkBytes = 1 << 20, inF
     }
     if (current.length > 0) chunks.push(current);
     let next = 0;
-    const codec = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    const codec = compressionType(compression);
+    if (codec === undefined) throw new Error(`produceRecords: unknown compression ${compression} (none, gzip or snappy)`);
     const lane = async () => {
       while (next < chunks.length) {
         const messages = chunks[next++];

@@ -2,8 +2,8 @@
 /**
  * Stage `ingest`: OTLP/HTTP protobuf requests (the load generator's traffic, pre-encoded, sent
  * with keep-alive, each re-timed to "now" as it leaves) → the real ingest worker in a child
- * process → Kafka. Once per producer compression (none, gzip), each on fresh topics, and once
- * more over OTLP/gRPC (compression none; bench/lib/grpc-sender.js).
+ * process → Kafka. Once per producer compression (none, gzip, snappy), each on fresh topics, and
+ * once more over OTLP/gRPC (compression none; bench/lib/grpc-sender.js).
  * Figures: spans/s accepted (ingest's own counter), the ingest process's CPU (so spans per
  * CPU-second = per core) and peak RSS, the sender's and the broker's CPU.
  */
@@ -79,7 +79,7 @@ async function runCase(ctx, compression, requests, spans, warmUp, transport = 'h
 
 module.exports = {
   name: 'ingest',
-  summary: 'OTLP/HTTP protobuf (and OTLP/gRPC) → ingest worker (child process) → Kafka, producer compression none vs gzip',
+  summary: 'OTLP/HTTP protobuf (and OTLP/gRPC) → ingest worker (child process) → Kafka, producer compression none vs gzip vs snappy',
   async run(ctx) {
     const traffic = ctx.traffic();
     const { requests, spans } = takeSpans(traffic, ctx.quick ? 40_000 : 300_000);
@@ -89,6 +89,7 @@ module.exports = {
     for (const [transport, compression] of [
       ['http', 'none'],
       ['http', 'gzip'],
+      ['http', 'snappy'],
       ['grpc', 'none'],
     ]) {
       ctx.say(`ingest: ${spans} spans in ${requests.length} requests over ${transport}, compression ${compression}, ${ctx.concurrency} in flight`);

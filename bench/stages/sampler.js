@@ -4,7 +4,7 @@
  * generator's traffic as ingest writes it (record timestamps follow the traffic's virtual
  * timeline, ~50k spans/s of data time, which is the sampler's clock), then the worker (child
  * process) runs with every policy type (bench/stages/policies-all.yaml) until every trace is
- * decided, once with Kafka compression none (input and output) and once with gzip (the workers'
+ * decided, once per Kafka compression (input and output): none, gzip and snappy (the workers'
  * default). Figures, after a warm-up of the first 40 % of the spans: consume → decide →
  * produce spans/s (wall, while consuming), spans per CPU second of the worker from the end of the
  * warm-up to the last decision (spans read after the warm-up only), peak RSS, keep rate. Then
@@ -127,7 +127,7 @@ module.exports = {
   POLICY_FILE,
   async run(ctx) {
     const runs = [];
-    for (const compression of ['none', 'gzip']) {
+    for (const compression of ['none', 'gzip', 'snappy']) {
       const w = await workerRun(ctx, compression);
       ctx.say(
         `sampler (compression ${compression}): ${w.spansPerSecond} spans/s while consuming, ${w.spansPerCoreSecond} spans/s per core, kept ${(w.keptRatio * 100).toFixed(1)} % of ${w.traces} traces, peak RSS ${w.peakRssMiB} MiB`,
