@@ -1,4 +1,4 @@
-import type { ResourceRecord, ScopeRecord, SpanBatch, SpanRecord } from '@tailstream/model';
+import { isRootSpan, spanIdKeyOf, type ResourceRecord, type ScopeRecord, type SpanBatch, type SpanRecord } from '@tailstream/model';
 import type { DecidedTrace, DecisionReason } from './decided-trace';
 import { indexOfOrAppend, sameResource, sameScope } from './record-merge';
 import type { SpanCompactor } from './compact-span';
@@ -66,7 +66,8 @@ export class AssemblingTrace implements DecidedTrace {
     let spanBytes = 0;
     const spans = this.spans;
     for (const span of batch.spans) {
-      if (ids.has(spans, span)) {
+      const key = spanIdKeyOf(span);
+      if (ids.has(spans, span, key)) {
         this.duplicateSpans++;
         continue;
       }
@@ -76,14 +77,16 @@ export class AssemblingTrace implements DecidedTrace {
       span.scopeIndex = this.mapScope(batch, span.scopeIndex, scopeMap, compactor);
       compactor.compact(span);
       spanBytes += estimateSpanBytes(span, spanOverheadBytes);
-      if (spans.length === 0 || span.startTimeUnixNano < this.startTimeUnixNano) this.startTimeUnixNano = span.startTimeUnixNano;
-      if (spans.length === 0 || span.endTimeUnixNano > this.endTimeUnixNano) this.endTimeUnixNano = span.endTimeUnixNano;
-      if (span.parentSpanId.length === 0 && !this.hasRoot) {
+      const start = span.startTimeUnixNano;
+      const end = span.endTimeUnixNano;
+      if (spans.length === 0 || start < this.startTimeUnixNano) this.startTimeUnixNano = start;
+      if (spans.length === 0 || end > this.endTimeUnixNano) this.endTimeUnixNano = end;
+      if (!this.hasRoot && isRootSpan(span)) {
         this.hasRoot = true;
         this.rootArrivalMs = nowMs;
       }
       spans.push(span);
-      ids.added(spans, span);
+      ids.added(key);
       addedSpans++;
     }
     if (addedSpans > 0) this.lastArrivalMs = nowMs;

@@ -1,4 +1,5 @@
 import {
+  isRootSpan,
   StatusCode,
   UNKNOWN_SERVICE,
   type ResourceRecord,
@@ -12,6 +13,9 @@ export interface SummarizableTrace {
   readonly traceId: Buffer;
   readonly spans: readonly SpanRecord[];
   readonly resources: readonly ResourceRecord[];
+  /** Earliest span start and latest span end, when the trace already knows them (a DecidedTrace does). */
+  readonly startTimeUnixNano?: bigint;
+  readonly endTimeUnixNano?: bigint;
 }
 
 /** The decision fields a summary carries. */
@@ -26,16 +30,13 @@ export type SummaryDecision = Pick<SamplingDecision, 'policy' | 'policyVersion' 
 export function summarize(trace: SummarizableTrace, decision: SummaryDecision): TraceSummary {
   const spans = trace.spans;
   if (spans.length === 0) throw new RangeError('cannot summarize a trace without spans');
-  let start = (spans[0] as SpanRecord).startTimeUnixNano;
-  let end = (spans[0] as SpanRecord).endTimeUnixNano;
   let errorCount = 0;
   const services = new Set<string>();
   for (const span of spans) {
-    if (span.startTimeUnixNano < start) start = span.startTimeUnixNano;
-    if (span.endTimeUnixNano > end) end = span.endTimeUnixNano;
     if (span.statusCode === StatusCode.Error) errorCount++;
     services.add(serviceName(trace.resources, span));
   }
+  const { start, end } = timeRange(trace);
   const root = findRoot(spans);
   const duration = end - start;
   return {
@@ -58,7 +59,7 @@ export function findRoot(spans: readonly SpanRecord[]): SpanRecord {
   let best: SpanRecord | undefined;
   let bestIsRoot = false;
   for (const span of spans) {
-    const isRoot = span.parentSpanId.length === 0;
+    const isRoot = isRootSpan(span);
     if (best === undefined || (isRoot && !bestIsRoot) || (isRoot === bestIsRoot && comesFirst(span, best))) {
       best = span;
       bestIsRoot = isRoot;
@@ -66,6 +67,21 @@ export function findRoot(spans: readonly SpanRecord[]): SpanRecord {
   }
   if (best === undefined) throw new RangeError('a trace without spans has no root');
   return best;
+}
+
+/** Earliest start and latest end of the trace's spans (given by the trace, or computed). */
+function timeRange(trace: SummarizableTrace): { start: bigint; end: bigint } {
+  if (trace.startTimeUnixNano !== undefined && trace.endTimeUnixNano !== undefined) {
+    return { start: trace.startTimeUnixNano, end: trace.endTimeUnixNano };
+  }
+  const spans = trace.spans;
+  let start = (spans[0] as SpanRecord).startTimeUnixNano;
+  let end = (spans[0] as SpanRecord).endTimeUnixNano;
+  for (const span of spans) {
+    if (span.startTimeUnixNano < start) start = span.startTimeUnixNano;
+    if (span.endTimeUnixNano > end) end = span.endTimeUnixNano;
+  }
+  return { start, end };
 }
 
 function comesFirst(a: SpanRecord, b: SpanRecord): boolean {

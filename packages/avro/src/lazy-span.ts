@@ -1,4 +1,4 @@
-import type { SpanRecord } from '@tailstream/model';
+import { spanIdKeyAt, type SpanRecord } from '@tailstream/model';
 import { AvroReader } from './binary';
 
 /**
@@ -82,12 +82,11 @@ const scratch = new AvroReader(Buffer.alloc(0));
  * give it a buffer of its own (not a view into a large fetch response) when the span is held for
  * long. The record's structure was checked when the batch was read, so getters cannot fail.
  *
- * `spanId` is cached after the first read (trace assembly compares it often); the other fields
- * are not, so a lazy span costs a few machine words on the heap while it waits for a decision.
+ * No field is cached, so a lazy span costs a few machine words on the heap while it waits for a
+ * decision; `isRoot` and `spanIdKey()` answer what trace assembly asks of every span without
+ * creating a view.
  */
 export class LazySpan implements SpanRecord {
-  private cachedSpanId: Buffer | undefined;
-
   constructor(
     /** The buffer holding the batch. */
     readonly source: Buffer,
@@ -111,7 +110,13 @@ export class LazySpan implements SpanRecord {
   }
 
   get spanId(): Buffer {
-    return (this.cachedSpanId ??= this.at(F.spanId).bytesView());
+    return this.at(F.spanId).bytesView();
+  }
+  /** `spanIdKeyAt` of the span ID (@tailstream/model), read in place. */
+  spanIdKey(): number {
+    const r = this.at(F.spanId);
+    const length = r.length();
+    return spanIdKeyAt(this.source, r.pos, length);
   }
   get parentSpanId(): Buffer {
     return this.at(F.parentSpanId).bytesView();

@@ -1,6 +1,6 @@
 import type { Type } from 'avsc';
 import { mulberry32 as rng } from '@tailstream/test-harness/random';
-import type { SpanBatch, SpanRecord } from '@tailstream/model';
+import { isRootSpan, spanIdKeyAt, type SpanBatch, type SpanRecord } from '@tailstream/model';
 import { AvroReader, AvroWriter } from './binary';
 import { loadType, SchemaError } from './codec';
 import { bigintLongType } from './long';
@@ -91,6 +91,21 @@ describe('SpanBatchCodec against avsc (the reference implementation)', () => {
       expect(lazy.spans.every((s) => s instanceof LazySpan)).toBe(true);
       expect(hexed({ ...lazy, spans: lazy.spans.map(plain) })).toEqual(hexed(expected));
     }
+  });
+
+  it('answers isRoot and spanIdKey() of lazy spans as their fields do', () => {
+    const codec = spanBatchCodec();
+    let roots = 0;
+    for (const seed of SEEDS) {
+      const bytes = avscV2.toBuffer(generate(seed));
+      for (const span of codec.decodeLazy(bytes, 'span-batch.v2').spans as LazySpan[]) {
+        expect(span.isRoot).toBe(span.parentSpanId.length === 0);
+        expect(isRootSpan(span)).toBe(span.isRoot);
+        expect(span.spanIdKey()).toBe(spanIdKeyAt(span.spanId, 0, span.spanId.length));
+        if (span.isRoot) roots++;
+      }
+    }
+    expect(roots).toBeGreaterThan(0);
   });
 
   it('reads v1 (no receivedAtUnixNano) like the avsc resolver', () => {

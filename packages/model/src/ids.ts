@@ -30,3 +30,15 @@ export function isValidTraceId(bytes: Uint8Array): boolean {
 export function isValidSpanId(bytes: Uint8Array): boolean {
   return bytes.length === SPAN_ID_BYTES && !isAllZero(bytes);
 }
+
+/**
+ * A number below 2^52 taken from the first 6.5 bytes of a span ID stored at `bytes[offset,
+ * offset + length)` (missing bytes count as zero). Equal IDs give equal keys; different IDs
+ * rarely collide, so a key match must be confirmed by comparing the IDs.
+ */
+export function spanIdKeyAt(bytes: Uint8Array, offset: number, length: number): number {
+  const at = (i: number): number => (i < length ? (bytes[offset + i] as number) : 0);
+  const low = (at(0) | (at(1) << 8) | (at(2) << 16) | (at(3) << 24)) >>> 0;
+  const high = at(4) | (at(5) << 8) | ((at(6) & 0x0f) << 16);
+  return high * 4294967296 + low;
+}

@@ -8,6 +8,8 @@
  * them with the official opentelemetry-proto definitions (@tailstream/otlp does that).
  */
 
+import { spanIdKeyAt } from './ids';
+
 /** A resource shared by spans of the batch (OTLP `Resource`). */
 export interface ResourceRecord {
   /** `service.name` of the resource, or the documented fallback (`unknown_service`). */
@@ -125,3 +127,29 @@ export function serviceOf(batch: SpanBatch, span: SpanRecord): string {
 
 /** Fallback service name, as the OpenTelemetry SDKs use when `service.name` is missing. */
 export const UNKNOWN_SERVICE = 'unknown_service';
+
+/**
+ * Answers a span implementation may give without creating objects (the lazily read spans of
+ * @tailstream/avro do). Plain span objects have neither; use isRootSpan and spanIdKeyOf, which
+ * fall back to the fields.
+ */
+interface SpanShortcuts {
+  /** Same as `parentSpanId.length === 0`. */
+  readonly isRoot?: boolean;
+  /** Same as `spanIdKeyAt(spanId, 0, spanId.length)`. */
+  spanIdKey?(): number;
+}
+
+/** True for a root span (no parent span ID). */
+export function isRootSpan(span: SpanRecord): boolean {
+  const isRoot = (span as SpanShortcuts).isRoot;
+  return isRoot === undefined ? span.parentSpanId.length === 0 : isRoot;
+}
+
+/** The span's `spanIdKeyAt` key (see there: equal IDs give equal keys). */
+export function spanIdKeyOf(span: SpanRecord): number {
+  const shortcuts = span as SpanShortcuts;
+  if (shortcuts.spanIdKey !== undefined) return shortcuts.spanIdKey();
+  const id = span.spanId;
+  return spanIdKeyAt(id, 0, id.length);
+}
