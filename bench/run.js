@@ -16,6 +16,7 @@ const { ensureBroker, benchKafka, deleteTopics } = require('./lib/kafka');
 const { machineInfo, writeResults, formatTable } = require('./lib/report');
 const { generateTraffic } = require('./lib/traffic');
 const { summarizeProfiles } = require('./lib/cpu-profile');
+const { WORKER_NODE_ARGS } = require('../packages/cli/dist/worker-node-args');
 const { ROOT } = require('./lib/workers');
 
 const STAGES = [
@@ -93,8 +94,11 @@ async function main() {
       tempDirs.push(dir);
       return dir;
     },
-    /** Extra node flags for a worker process (CPU profile with --profile). */
-    nodeArgs: (label) => (args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${label}.cpuprofile`] : []),
+    /** Node flags for a worker process: those `tailstream up` gives its workers, plus a CPU profile with --profile. */
+    nodeArgs: (label) => [
+      ...WORKER_NODE_ARGS,
+      ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${label}.cpuprofile`] : []),
+    ],
   };
 
   const benches = [];

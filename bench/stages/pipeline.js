@@ -22,11 +22,10 @@ const { LatencyPoller, quantiles } = require('../lib/latency-poller');
 const { readTopic } = require('../lib/kafka');
 const prom = require('../lib/prom');
 const { DECISION_ENV } = require('./sampler');
+const { WORKER_NODE_ARGS } = require('../../packages/cli/dist/worker-node-args');
 
 /** The policies `tailstream up` runs with (errors, slow traces, 10 % of the rest). */
 const POLICY_FILE = path.join(ROOT, 'deploy', 'policies', 'default.yaml');
-/** Node flags `tailstream up` gives its workers. */
-const UP_NODE_ARGS = ['--max-semi-space-size=32'];
 
 const lagOf = (aggregatorMetrics) =>
   ['red', 'spans', 'summaries'].reduce((n, s) => n + prom.sum(aggregatorMetrics, `tailstream_aggregator_${s}_consumer_lag_messages`), 0);
@@ -97,7 +96,6 @@ module.exports = {
       KAFKA_BROKERS: ctx.broker.brokers,
       TAILSTREAM_TOPIC_PREFIX: prefix,
     };
-    const nodeArgs = (label) => [...UP_NODE_ARGS, ...ctx.nodeArgs(label)];
     const workers = [];
     try {
       // Order as in `tailstream up`: the aggregator applies the migrations first.
@@ -107,7 +105,7 @@ module.exports = {
           logDir: ctx.logDir,
           label: 'pipeline-aggregator',
           opsPort: ports.aggregator,
-          nodeArgs: nodeArgs('pipeline-aggregator'),
+          nodeArgs: ctx.nodeArgs('pipeline-aggregator'),
           unset: ['CLICKHOUSE_URL'],
           env: {
             ...common,
@@ -126,7 +124,7 @@ module.exports = {
           logDir: ctx.logDir,
           label: 'pipeline-sampler',
           opsPort: ports.sampler,
-          nodeArgs: nodeArgs('pipeline-sampler'),
+          nodeArgs: ctx.nodeArgs('pipeline-sampler'),
           env: {
             ...common,
             TAILSTREAM_SAMPLER_OPS_PORT: String(ports.sampler),
@@ -141,7 +139,7 @@ module.exports = {
           logDir: ctx.logDir,
           label: 'pipeline-ingest',
           opsPort: ports.ingest,
-          nodeArgs: nodeArgs('pipeline-ingest'),
+          nodeArgs: ctx.nodeArgs('pipeline-ingest'),
           env: { ...common, TAILSTREAM_INGEST_OPS_PORT: String(ports.ingest), TAILSTREAM_INGEST_OTLP_HTTP_PORT: String(ports.otlp), TAILSTREAM_INGEST_GRPC_PORT: '0' },
         }),
       );
@@ -267,7 +265,7 @@ module.exports = {
           ...common,
           KAFKA_BROKERS: undefined,
           TAILSTREAM_TOPIC_PREFIX: undefined,
-          nodeArgs: UP_NODE_ARGS,
+          nodeArgs: WORKER_NODE_ARGS,
           policyFile: 'deploy/policies/default.yaml',
         },
         samplerDecisionLatencySeconds: prom.histogram(ms, 'tailstream_sampler_decision_latency_seconds'),

@@ -7,6 +7,7 @@ import { sendOtlpHttp, TrafficGenerator, type SendProgress } from '@tailstream/l
 import { EXIT, intFlag, parseFlags, UsageError, type Command } from '../command';
 import { scrape, sumMetric } from '../prom';
 import { repoRoot } from '../repo';
+import { WORKER_NODE_ARGS } from '../worker-node-args';
 import { keptByPolicySql, redByServiceSql, slowestTracesSql } from '../reports';
 import { runQuery } from '../query-client';
 import { formatTable } from '../table';
@@ -94,8 +95,7 @@ ClickHouse, and shuts everything down cleanly. Worker logs go to .tailstream/log
     const workers: Worker[] = [];
     const launch = (name: string, env: NodeJS.ProcessEnv, opsPort: number): Worker => {
       const log = createWriteStream(join(logDir, `${name}.log`));
-      // A larger young generation: the workers allocate many short-lived buffers per span batch.
-      const child = spawn(process.execPath, ['--max-semi-space-size=32', bin, name], { env: { ...common, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+      const child = spawn(process.execPath, [...WORKER_NODE_ARGS, bin, name], { env: { ...common, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
       child.stdout?.pipe(log);
       child.stderr?.pipe(log);
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
