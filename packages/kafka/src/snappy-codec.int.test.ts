@@ -3,6 +3,7 @@ import { readMessages, testInfra, uniqueGroupId, uniqueTopicPrefix } from '@tail
 import { createLogger } from '@tailstream/telemetry';
 import type { Admin, Kafka } from 'kafkajs';
 import { createKafka } from './client';
+import type { KafkaCompression } from './codecs';
 import { PartitionedConsumer } from './consumer';
 import { BatchingProducer, type OutMessage } from './producer';
 import { isXerialFramed, snappyCodec } from './snappy-codec';
@@ -51,6 +52,17 @@ describe('snappy on a real broker', () => {
     created.push(topic);
   }
 
+  /** Sends `sent` through a BatchingProducer of its own and closes it once Kafka acknowledged all. */
+  async function produce(topic: string, sent: OutMessage[], compression: KafkaCompression): Promise<void> {
+    const producer = new BatchingProducer(kafka, { compression, maxBatchBytes: 64 * 1024 });
+    await producer.connect();
+    try {
+      await producer.sendAll(topic, sent);
+    } finally {
+      await producer.close();
+    }
+  }
+
   it('BatchingProducer with snappy: the broker accepts the batches and a consumer reads the same keys and bytes', async () => {
     const topic = `${prefix}produced`;
     await createTopic(topic);
@@ -58,13 +70,7 @@ describe('snappy on a real broker', () => {
     const decompress = jest.spyOn(snappyCodec, 'decompress');
     const sent = messages(1, 600);
 
-    const producer = new BatchingProducer(kafka, { compression: 'snappy', maxBatchBytes: 64 * 1024 });
-    await producer.connect();
-    try {
-      await producer.sendAll(topic, sent);
-    } finally {
-      await producer.close();
-    }
+    await produce(topic, sent, 'snappy');
     expect(compress).toHaveBeenCalled();
     // what we wrote is raw snappy (no xerial header), and much smaller than the records
     const written = await Promise.all(compress.mock.results.map((r) => r.value as Promise<Buffer>));
@@ -85,13 +91,7 @@ describe('snappy on a real broker', () => {
     const decompress = jest.spyOn(snappyCodec, 'decompress');
     const sent = messages(2, 400);
 
-    const producer = new BatchingProducer(kafka, { compression: 'none', maxBatchBytes: 64 * 1024 });
-    await producer.connect();
-    try {
-      await producer.sendAll(topic, sent);
-    } finally {
-      await producer.close();
-    }
+    await produce(topic, sent, 'none');
 
     const read: { key: Buffer | null; value: Buffer | null }[] = [];
     let done!: () => void;
