@@ -29,13 +29,21 @@ export class DecisionEmitter {
     if (traces.length === 0) return;
     const sends: Promise<void>[] = [];
     const decided: SamplingDecision[] = [];
+    // Counted per label set once per call: prom-client hashes the labels on every inc().
+    const byOutcome = new Map<string, { policy: string; outcome: string; count: number }>();
+    const byReason = new Map<string, number>();
     for (const trace of traces) {
       const outcome = engine.evaluate(trace);
       this.countShadow(engine, trace);
       const decision = toDecision(trace, outcome, engine.version);
       decided.push(decision);
-      this.metrics.decisions.inc({ policy: decision.policy || 'none', outcome: decision.sampled ? 'kept' : 'dropped' });
-      this.metrics.decisionReasons.inc({ reason: trace.reason });
+      const policy = decision.policy || 'none';
+      const outcomeLabel = decision.sampled ? 'kept' : 'dropped';
+      const labels = `${policy}\u0000${outcomeLabel}`;
+      const counted = byOutcome.get(labels);
+      if (counted) counted.count++;
+      else byOutcome.set(labels, { policy, outcome: outcomeLabel, count: 1 });
+      byReason.set(trace.reason, (byReason.get(trace.reason) ?? 0) + 1);
       this.metrics.decisionLatency.observe(Math.max(0, trace.decidedAtMs - trace.firstArrivalMs) / 1000);
       const key = toHex(trace.traceId);
       if (decision.sampled) {
@@ -52,6 +60,8 @@ export class DecisionEmitter {
       }
       sends.push(this.producer.send(this.topics.decisions, { key, value: this.decisions.encode(decision), headers: this.decisions.headers }));
     }
+    for (const { policy, outcome, count } of byOutcome.values()) this.metrics.decisions.inc({ policy, outcome }, count);
+    for (const [reason, count] of byReason) this.metrics.decisionReasons.inc({ reason }, count);
     await Promise.all(sends);
     // Only acknowledged decisions route late spans: after a failed output the traces are assembled again.
     for (const decision of decided) this.cache.set(decision.traceId, decision);
