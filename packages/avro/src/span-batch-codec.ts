@@ -2,6 +2,7 @@ import type { ResourceRecord, ScopeRecord, SpanBatch, SpanRecord } from '@tailst
 import { AvroFormatError, AvroReader, AvroWriter } from './binary';
 import { SCHEMA_HEADER, SchemaError } from './codec';
 import { LazySpan, readLazySpan, readPlainSpan } from './lazy-span';
+import { DecodedRecordCache } from './record-cache';
 
 /** Writer schemas of SpanBatch this build reads, and whether each ends with receivedAtUnixNano. */
 const VERSIONS: Record<string, { receivedAt: boolean }> = {
@@ -24,6 +25,11 @@ export const SPAN_BATCH_SCHEMA_ID = 'span-batch.v2';
 export class SpanBatchCodec {
   readonly schemaId = SPAN_BATCH_SCHEMA_ID;
   private readonly writer = new AvroWriter();
+  /** Resources and scopes seen by decodeLazy(), by their bytes (see DecodedRecordCache). */
+  private readonly records: RecordCaches = {
+    resources: new DecodedRecordCache(skipResource, readResource),
+    scopes: new DecodedRecordCache(skipScope, readScope),
+  };
 
   get headers(): Record<string, string> {
     return { [SCHEMA_HEADER]: this.schemaId };
@@ -46,7 +52,8 @@ export class SpanBatchCodec {
 
   /**
    * Decodes with LazySpan spans: each span's structure is checked, but its fields are decoded
-   * only when read. The spans keep `buf` alive (see LazySpan).
+   * only when read. The spans keep `buf` alive (see LazySpan). Resources and scopes equal to ones
+   * this codec decoded before are returned as the same (immutable) objects.
    */
   decodeLazy(buf: Buffer, writerId: string | undefined): SpanBatch {
     return this.read(buf, writerId, true);
@@ -56,7 +63,7 @@ export class SpanBatchCodec {
   readFrom(r: AvroReader, writerId: string, lazy: boolean): SpanBatch {
     const version = VERSIONS[writerId];
     if (version === undefined) throw unknownWriter(writerId);
-    return readSpanBatch(r, version.receivedAt, lazy);
+    return readSpanBatch(r, version.receivedAt, lazy ? this.records : undefined);
   }
 
   private read(buf: Buffer, writerId: string | undefined, lazy: boolean): SpanBatch {
@@ -67,7 +74,7 @@ export class SpanBatchCodec {
     if (version === undefined) throw unknownWriter(writerId);
     try {
       const r = new AvroReader(buf);
-      const batch = readSpanBatch(r, version.receivedAt, lazy);
+      const batch = readSpanBatch(r, version.receivedAt, lazy ? this.records : undefined);
       r.expectEnd();
       return batch;
     } catch (cause) {
@@ -81,19 +88,21 @@ function unknownWriter(writerId: string): SchemaError {
   return new SchemaError(`unknown writer schema ${writerId}; this reader knows ${Object.keys(VERSIONS).join(', ')}`);
 }
 
-function readSpanBatch(r: AvroReader, hasReceivedAt: boolean, lazy: boolean): SpanBatch {
+interface RecordCaches {
+  resources: DecodedRecordCache<ResourceRecord>;
+  scopes: DecodedRecordCache<ScopeRecord>;
+}
+
+/** Reads a batch; with `lazy` caches, spans are LazySpans and resources/scopes come through the caches. */
+function readSpanBatch(r: AvroReader, hasReceivedAt: boolean, lazy: RecordCaches | undefined): SpanBatch {
   const traceId = r.bytesView();
   const resources: ResourceRecord[] = [];
   for (let n = r.blockCount(); n !== 0; n = r.blockCount()) {
-    for (let i = 0; i < n; i++) {
-      resources.push({ serviceName: r.string(), attributes: r.bytesView(), droppedAttributesCount: r.int(), schemaUrl: r.string() });
-    }
+    for (let i = 0; i < n; i++) resources.push(lazy ? lazy.resources.read(r) : readResource(r));
   }
   const scopes: ScopeRecord[] = [];
   for (let n = r.blockCount(); n !== 0; n = r.blockCount()) {
-    for (let i = 0; i < n; i++) {
-      scopes.push({ name: r.string(), version: r.string(), attributes: r.bytesView(), droppedAttributesCount: r.int(), schemaUrl: r.string() });
-    }
+    for (let i = 0; i < n; i++) scopes.push(lazy ? lazy.scopes.read(r) : readScope(r));
   }
   const spans: SpanRecord[] = [];
   for (let n = r.blockCount(); n !== 0; n = r.blockCount()) {
@@ -101,6 +110,29 @@ function readSpanBatch(r: AvroReader, hasReceivedAt: boolean, lazy: boolean): Sp
   }
   const receivedAtUnixNano = hasReceivedAt ? r.long() : 0n;
   return { traceId, resources, scopes, spans, receivedAtUnixNano };
+}
+
+function readResource(r: AvroReader): ResourceRecord {
+  return { serviceName: r.string(), attributes: r.bytesView(), droppedAttributesCount: r.int(), schemaUrl: r.string() };
+}
+
+function skipResource(r: AvroReader): void {
+  r.skipBytes();
+  r.skipBytes();
+  r.skipVarint();
+  r.skipBytes();
+}
+
+function readScope(r: AvroReader): ScopeRecord {
+  return { name: r.string(), version: r.string(), attributes: r.bytesView(), droppedAttributesCount: r.int(), schemaUrl: r.string() };
+}
+
+function skipScope(r: AvroReader): void {
+  r.skipBytes();
+  r.skipBytes();
+  r.skipBytes();
+  r.skipVarint();
+  r.skipBytes();
 }
 
 /** Appends a SpanBatch in the current schema (span-batch.v2). */
