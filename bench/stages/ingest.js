@@ -112,7 +112,7 @@ module.exports = {
       ['grpc', 'none'],
     ]) {
       ctx.say(
-        `ingest: ${spans} spans in ${requests.length} requests over ${transport}, compression ${compression}, ${ctx.concurrency} in flight`,
+        `ingest: ${ROUNDS} rounds of ${spans} spans in ${requests.length} requests over ${transport}, compression ${compression}, ${ctx.concurrency} in flight`,
       );
       const c = await runCase(ctx, compression, requests, spans, warmUp, transport);
       ctx.say(`ingest: ${c.spansPerSecond} spans/s, ${c.spansPerCoreSecond} spans/s per core, peak RSS ${c.peakRssMiB} MiB`);

@@ -88,8 +88,8 @@ module.exports = {
     const prefix = ctx.prefix('pipeline');
     const database = `bench_${ctx.runId.replace(/-/g, '_')}_pipeline`;
     const ports = { otlp: await freePort(), ingest: await freePort(), sampler: await freePort(), aggregator: await freePort() };
-    // As `tailstream up` runs them: no Kafka compression (everything is on one machine, gzip would
-    // only cost CPU) and a larger V8 young generation.
+    // As `tailstream up` runs them: no Kafka compression (everything is on one machine, a codec
+    // would only cost CPU) and the node flags of WORKER_NODE_ARGS (ctx.nodeArgs).
     const common = {
       TAILSTREAM_INGEST_PRODUCER_COMPRESSION: 'none',
       TAILSTREAM_SAMPLER_OUTPUT_COMPRESSION: 'none',

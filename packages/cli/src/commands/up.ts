@@ -82,7 +82,7 @@ ClickHouse, and shuts everything down cleanly. Worker logs go to .tailstream/log
     say(`Kafka ${brokers}, topics ${prefix}*, ClickHouse ${process.env.CLICKHOUSE_URL ?? 'embedded (chdb)'} database ${database}`);
 
     const ports = { otlp: await freePort(4318), otlpGrpc: await freePort(4317), ingestOps: await freePort(9464), samplerOps: await freePort(9465), aggregatorOps: await freePort(9466) };
-    // Everything runs on this machine: Kafka batches are not compressed (gzip would only cost CPU here).
+    // Everything runs on this machine: Kafka batches are not compressed (a codec, even snappy, would only cost CPU here).
     const common: NodeJS.ProcessEnv = {
       TAILSTREAM_INGEST_PRODUCER_COMPRESSION: 'none',
       TAILSTREAM_SAMPLER_OUTPUT_COMPRESSION: 'none',
