@@ -37,6 +37,11 @@ interface KafkajsLong {
 
 interface Codec {
   compress(encoder: KafkajsEncoder): Promise<unknown>;
+  /**
+   * Optional (our snappy codec has it): compresses within the call and returns a buffer of its
+   * own, so the input may be reused as soon as it returns.
+   */
+  compressSync?(input: Buffer): Buffer;
 }
 
 /** The kafkajs 2.2.4 modules the encoder needs, from the module registry it replaces code in. */
@@ -337,13 +342,22 @@ export function createProduceRequestV3(deps: ProduceEncoderDeps): (args: Produce
     };
   }
 
+  /**
+   * Records sections handed to a synchronous codec: written, compressed and done with inside one
+   * call, so one buffer serves every batch (a batch's section is up to a producer batch in size;
+   * a fresh one per batch was most of the encoder's memory churn with snappy).
+   */
+  let syncSection = Buffer.allocUnsafe(0);
+
   /** As RecordBatch's compressRecords: the records section through kafkajs's codec for `compression`. */
   async function compressBatch(batch: BatchPlan, compression: number): Promise<void> {
     const codec = codecs.lookupCodec(compression);
-    const section = Buffer.allocUnsafe(batch.recordsSize);
+    const sync = codec?.compressSync !== undefined;
+    if (sync && syncSection.length < batch.recordsSize) syncSection = Buffer.allocUnsafe(Math.max(batch.recordsSize, 2 * syncSection.length));
+    const section = sync ? syncSection : Buffer.allocUnsafe(batch.recordsSize);
     const end = writeRecords(section, 0, batch.records!);
     if (end !== batch.recordsSize) throw new Error(`kafkajs-produce-encoder: records wrote ${end} bytes, sized ${batch.recordsSize}`);
-    const compressed = await codec!.compress(asEncoder(section, end));
+    const compressed = sync ? codec!.compressSync!(section.subarray(0, end)) : await codec!.compress(asEncoder(section, end));
     if (!Buffer.isBuffer(compressed)) throw new Error('value should be an instance of Buffer');
     batch.records = null;
     batch.compressed = compressed;

@@ -2,6 +2,7 @@
 import { kafkaCodecInfo, KAFKAJS_SPEEDUPS_VERSION, STOCK_EXPORT } from './kafkajs-speedups';
 import { crc32c as nativeCrc32c } from '@node-rs/crc32';
 import { mulberry32 } from '@tailstream/test-harness/random';
+import { snappyCodec } from './snappy-codec';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs internals have no typings */
 
@@ -48,6 +49,8 @@ interface KafkajsInternals {
   fetchRequest(args: object): KafkaRequest;
   /** Bytes of a framed Produce request as kafkajs sends it on the socket. */
   encodeProduce(version: number, compression: number, topicData: unknown): Promise<Buffer>;
+  /** `message/compression`'s codec table (type → factory), to register codecs in this registry. */
+  codecs: Record<number, () => unknown>;
 }
 
 const SRC = 'kafkajs/src/protocol';
@@ -61,6 +64,7 @@ function kafkajsInternals(): KafkajsInternals {
   const frame = require(`${SRC}/request`) as Frame;
   const Long = require('kafkajs/src/utils/long') as KafkajsInternals['Long'];
   require(`${SRC}/message/compression/gzip`);
+  const codecs = (require(`${SRC}/message/compression/index`) as { Codecs: Record<number, () => unknown> }).Codecs;
   const produceRequest = (version: number, args: ProduceArgs): KafkaRequest => requests.get(version)!(args);
   return {
     crc32C: require(`${SRC}/recordBatch/crc32C`) as Crc,
@@ -69,6 +73,7 @@ function kafkajsInternals(): KafkajsInternals {
     frame,
     produceRequest,
     fetchRequest,
+    codecs,
     async encodeProduce(version, compression, topicData) {
       const request = produceRequest(version, {
         acks: -1,
@@ -317,6 +322,31 @@ describe('kafkajs speedups', () => {
     }
     expect(bytes).toBeGreaterThan(5_000_000); // the large values were there
   }, 60_000);
+
+  it('with a synchronous codec (snappy) reuses one records buffer and still encodes what stock kafkajs does', async () => {
+    // Stock kafkajs gets the codec without compressSync: a fresh records buffer per batch, as before.
+    const asyncOnly = { compress: snappyCodec.compress, decompress: snappyCodec.decompress };
+    const [patchedBefore, stockBefore] = [patched.codecs[2], stock.codecs[2]];
+    patched.codecs[2] = () => snappyCodec;
+    stock.codecs[2] = () => asyncOnly;
+    const rand = mulberry32(4242);
+    const now = jest.spyOn(Date, 'now').mockReturnValue(T0);
+    try {
+      for (let round = 0; round < 10; round++) {
+        // Several requests at once, of different sizes: each must come out as if encoded alone.
+        const requests = Array.from({ length: 4 }, (_, i) => randomTopicData(rand, i % 2 === 0));
+        const ours = await Promise.all(requests.map((topicData) => patched.encodeProduce(7, 2, topicData)));
+        for (const [i, topicData] of requests.entries()) {
+          const reference = await stock.encodeProduce(7, 2, topicData);
+          expect([round, i, ours[i]!.equals(reference)]).toEqual([round, i, true]);
+        }
+      }
+    } finally {
+      now.mockRestore();
+      patched.codecs[2] = patchedBefore!;
+      stock.codecs[2] = stockBefore!;
+    }
+  });
 
   it("keeps kafkajs's bytes or errors for odd inputs (non-Buffer bytes, null headers, wide or fractional timestamps, holes)", async () => {
     const now = jest.spyOn(Date, 'now').mockReturnValue(T0);

@@ -31,6 +31,11 @@ export interface EncoderLike {
 export interface KafkajsCodec {
   compress(encoder: EncoderLike): Promise<Buffer>;
   decompress(buffer: Buffer): Promise<Buffer>;
+  /**
+   * Compresses within the call into a buffer of its own (not a view of `input`): our produce
+   * encoder (kafkajs-produce-encoder.ts) then reuses one input buffer for every batch.
+   */
+  compressSync?(input: Buffer): Buffer;
 }
 
 const COMPRESS_OPTIONS = { copyOutputData: true };
@@ -82,6 +87,9 @@ export function snappyDecompressSync(input: Buffer): Buffer {
 export const snappyCodec: KafkajsCodec = {
   async compress(encoder) {
     return compressSync(encoder.buffer, COMPRESS_OPTIONS);
+  },
+  compressSync(input) {
+    return compressSync(input, COMPRESS_OPTIONS);
   },
   async decompress(buffer) {
     return snappyDecompressSync(buffer);
