@@ -50,7 +50,7 @@ describe('SpanBatchCodec.decodeLazy resources and scopes (DecodedRecordCache)', 
     const codec = new SpanBatchCodec();
     const a = resource(10);
     const b = { ...a, attributes: Buffer.from(a.attributes) };
-    b.attributes[b.attributes.length - 1] ^= 1;
+    b.attributes.writeUInt8(b.attributes.readUInt8(b.attributes.length - 1) ^ 1, b.attributes.length - 1);
     const ra = codec.decodeLazy(codec.encode(batch([a], [])), V2).resources[0];
     const rb = codec.decodeLazy(codec.encode(batch([b], [])), V2).resources[0];
     expect(rb).not.toBe(ra);

@@ -9,6 +9,12 @@ import { transcodeProtobufTraces } from './transcode-protobuf';
 export type OtlpEncoding = 'protobuf' | 'json';
 
 /**
+ * A request body: bytes, the chunks it arrived in (in order; a protobuf body is then never
+ * joined into one buffer of its own), or, for JSON, a string.
+ */
+export type OtlpBody = Uint8Array | readonly Uint8Array[] | string;
+
+/**
  * Transcodes an OTLP `ExportTraceServiceRequest` (HTTP body or Kafka record value) into span-batch
  * Avro messages: validates every span, normalizes the accepted ones and writes one message per
  * trace ID (what ingest sends to the spans topic, keyed by the trace ID).
@@ -16,14 +22,15 @@ export type OtlpEncoding = 'protobuf' | 'json';
  * Invalid spans are counted per reason and left out; they never sink the valid spans of the same
  * body. A body that cannot be decoded at all throws OtlpDecodeError (never anything else).
  */
-export function transcodeOtlpTraces(body: Uint8Array | string, encoding: OtlpEncoding, options?: OtlpDecodeOptions): OtlpTranscodeResult {
+export function transcodeOtlpTraces(body: OtlpBody, encoding: OtlpEncoding, options?: OtlpDecodeOptions): OtlpTranscodeResult {
   const resolved = resolveDecodeOptions(options);
   if (encoding === 'protobuf') {
     if (typeof body === 'string') throw new OtlpDecodeError('invalid_protobuf', 'protobuf body must be bytes');
-    return transcodeProtobufTraces(asBuffer(body), resolved);
+    return transcodeProtobufTraces(body instanceof Uint8Array ? [asBuffer(body)] : body.map(asBuffer), resolved);
   }
   if (encoding === 'json') {
-    return transcodeProtobufTraces(otlpJsonToProtobuf(typeof body === 'string' ? body : asBuffer(body)), resolved);
+    const json = typeof body === 'string' ? body : body instanceof Uint8Array ? asBuffer(body) : Buffer.concat(body);
+    return transcodeProtobufTraces([otlpJsonToProtobuf(json)], resolved);
   }
   throw new OtlpDecodeError('unsupported_encoding', `unsupported OTLP encoding: ${String(encoding)}`);
 }
@@ -32,7 +39,7 @@ export function transcodeOtlpTraces(body: Uint8Array | string, encoding: OtlpEnc
  * The same as transcodeOtlpTraces, with each message decoded into a SpanBatch object (for tools,
  * tests and the load generator; ingest itself sends the Avro messages as they are).
  */
-export function decodeOtlpTraces(body: Uint8Array | string, encoding: OtlpEncoding, options?: OtlpDecodeOptions): OtlpDecodeResult {
+export function decodeOtlpTraces(body: OtlpBody, encoding: OtlpEncoding, options?: OtlpDecodeOptions): OtlpDecodeResult {
   const { messages, ...counts } = transcodeOtlpTraces(body, encoding, options);
   const codec = spanBatchCodec();
   return { ...counts, batches: messages.map((m) => codec.decode(m.value, SPAN_BATCH_SCHEMA_ID)) };

@@ -1,4 +1,4 @@
-export { decodeOtlpTraces, transcodeOtlpTraces, type OtlpEncoding } from './decode';
+export { decodeOtlpTraces, transcodeOtlpTraces, type OtlpBody, type OtlpEncoding } from './decode';
 export {
   resolveDecodeOptions,
   DEFAULT_MAX_PAST_NS,

@@ -59,6 +59,29 @@ describe('transcodeOtlpTraces', () => {
     expect(result.messages.reduce((n, m) => n + m.spanCount, 0)).toBe(result.accepted);
   });
 
+  test('a body given as the chunks it arrived in transcodes as the whole body does, wherever it is split', () => {
+    const body = encodeExportTraceServiceRequest(mixedBatches());
+    const whole = transcodeOtlpTraces(body, 'protobuf', { nowNs: NOW_NS });
+    const cuts = [[1], [body.length - 1], [7, 8, 9], [100, 4000, 4001, body.length >> 1], Array.from({ length: 40 }, (_, i) => Math.floor(((i + 1) * body.length) / 41))];
+    for (const at of cuts) {
+      const chunks = [0, ...at].map((start, i) => Buffer.from(body.subarray(start, at[i] ?? body.length)));
+      expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(body.length);
+      const result = transcodeOtlpTraces(chunks, 'protobuf', { nowNs: NOW_NS });
+      expect(result.messages.map((m) => m.value.toString('hex'))).toEqual(whole.messages.map((m) => m.value.toString('hex')));
+      expect(result.accepted).toBe(whole.accepted);
+    }
+    // JSON bodies in chunks are joined first
+    const json = Buffer.from(JSON.stringify({ resourceSpans: [] }));
+    expect(transcodeOtlpTraces([json.subarray(0, 5), json.subarray(5)], 'json').messages).toEqual([]);
+  });
+
+  test('messages stay intact after the next request is transcoded (they never point into the arena)', () => {
+    const first = transcodeOtlpTraces(encodeExportTraceServiceRequest(mixedBatches()), 'protobuf', { nowNs: NOW_NS });
+    const saved = first.messages.map((m) => [m.traceId.toString('hex'), m.value.toString('hex')]);
+    transcodeOtlpTraces([encodeExportTraceServiceRequest(mixedBatches().reverse())], 'protobuf', { nowNs: NOW_NS + SECOND_NS });
+    expect(first.messages.map((m) => [m.traceId.toString('hex'), m.value.toString('hex')])).toEqual(saved);
+  });
+
   test('SDK-made fixtures transcode canonically, every span accounted for', () => {
     const fixture = makeSdkFixture();
     const result = transcodeOtlpTraces(fixture.protobuf, 'protobuf', { nowNs: FIXTURE_NOW_NS });

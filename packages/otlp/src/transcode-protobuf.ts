@@ -25,39 +25,36 @@ const MAX_STATUS_CODE = 2;
 const arena = new AvroWriter(1024 * 1024);
 
 /**
- * Transcodes a protobuf `ExportTraceServiceRequest` into span-batch Avro messages, one per trace,
+ * Transcodes a protobuf `ExportTraceServiceRequest` (given as the chunks it arrived in, in order)
+ * into span-batch Avro messages, one per trace,
  * in ONE pass with a protobufjs Reader: span header fields are validated where they lie and
  * copied into Avro as bytes (IDs, strings, and the attribute, event and link lists, which stay
  * OTLP protobuf as the Avro contract says); nothing per span becomes a JS object, string or bigint.
  * Attribute entries are only looked into when a value may exceed maxAttributeValueLength. Throws
- * OtlpDecodeError when the body is malformed. `body` is only read, and not retained.
+ * OtlpDecodeError when the body is malformed. The chunks are only read, and not retained.
  *
  * Strings (span name, trace state, status message) are copied as the sender's bytes: a sender
  * that breaks the protobuf rule that they be UTF-8 gets U+FFFD wherever they are decoded later.
  */
-export function transcodeProtobufTraces(body: Buffer, options: ResolvedDecodeOptions): OtlpTranscodeResult {
+export function transcodeProtobufTraces(chunks: readonly Buffer[], options: ResolvedDecodeOptions): OtlpTranscodeResult {
   // The body at arena offset 0, so body offsets are arena offsets; room for spans and messages.
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
   arena.reset();
-  arena.reserve(body.length * 4 + 4096);
-  arena.raw(body, 0, body.length);
-  const scan = new RequestScan(jsBuffer(body), options);
+  arena.reserve(length * 4 + 4096);
+  for (const chunk of chunks) arena.raw(chunk, 0, chunk.length);
+  // The scan reads the body where the arena holds it: one Buffer class in the hot functions
+  // (buffers Node makes in C++, such as socket chunks, have another hidden class than those made
+  // in JS, and a body of the other class used to deoptimize them all at once). Should the arena
+  // grow while spans are written, this view keeps the old buffer, whose body bytes stay as they
+  // were, and the grown arena holds the same body.
+  const scan = new RequestScan(arena.buffer.subarray(0, length), options);
   try {
     scan.scanRequest();
   } catch (err) {
     throw asDecodeError(err, 'invalid_protobuf', 'malformed ExportTraceServiceRequest');
   }
   return scan.result();
-}
-
-/**
- * The same bytes in a Buffer made by JS. Buffers that Node creates in C++ (the chunks of sockets
- * and HTTP requests, which a small request body is) have another hidden class than those made
- * in JS (Buffer.concat, allocUnsafe, subarray). The scan's hot functions are compiled for the
- * class they see first, and a body of the other class used to throw all of them back to the
- * interpreter at once, seconds into a run (about 36 "wrong map" deoptimizations).
- */
-function jsBuffer(body: Buffer): Buffer {
-  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 class RequestScan {

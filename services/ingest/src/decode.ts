@@ -1,4 +1,5 @@
 import type { TraceBatchMessage } from '@tailstream/otlp';
+import type { BodyChunks } from './body-reader';
 
 /** What decoding one OTLP request gives ingest (see @tailstream/otlp). */
 export interface DecodeOutcome {
@@ -15,7 +16,7 @@ export interface DecodeOutcome {
 }
 
 /** Decodes an OTLP ExportTraceServiceRequest body; throws `UndecodableError` when the body is not OTLP. */
-export type TraceDecoder = (body: Buffer, encoding: 'protobuf' | 'json') => DecodeOutcome;
+export type TraceDecoder = (body: Buffer | BodyChunks, encoding: 'protobuf' | 'json') => DecodeOutcome;
 
 export class UndecodableError extends Error {
   constructor(

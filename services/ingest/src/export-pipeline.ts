@@ -1,4 +1,5 @@
 import type { Logger } from '@tailstream/telemetry';
+import { bodyLength, type BodyChunks } from './body-reader';
 import { UndecodableError, type TraceDecoder } from './decode';
 import type { IngestMetrics, Transport } from './metrics';
 import type { SpanBatchWriter } from './span-writer';
@@ -63,7 +64,8 @@ export class ExportPipeline {
   }
 
   /** Decodes an (uncompressed) request body and writes its span batches; resolves once Kafka acknowledged them all. */
-  async export(body: Buffer, encoding: 'protobuf' | 'json', transport: Transport): Promise<ExportResult> {
+  async export(body: Buffer | BodyChunks, encoding: 'protobuf' | 'json', transport: Transport): Promise<ExportResult> {
+    const bytes = bodyLength(body);
     let outcome;
     try {
       outcome = this.decode(body, encoding);
@@ -76,7 +78,7 @@ export class ExportPipeline {
     for (const [kind, n] of outcome.truncations) this.metrics.truncations.inc({ kind }, n);
 
     if (outcome.messages.length > 0) {
-      this.inFlightBytes += body.length;
+      this.inFlightBytes += bytes;
       this.metrics.inFlightBytes.set(this.inFlightBytes);
       try {
         await this.writer.write(outcome.messages);
@@ -85,7 +87,7 @@ export class ExportPipeline {
         this.logger.warn({ err: error, transport }, 'Kafka did not acknowledge a request; answering unavailable');
         return { kind: 'kafka_unavailable', message: 'Kafka is unavailable' };
       } finally {
-        this.inFlightBytes -= body.length;
+        this.inFlightBytes -= bytes;
         this.metrics.inFlightBytes.set(this.inFlightBytes);
       }
     }

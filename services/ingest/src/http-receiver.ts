@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@tailstream/telemetry';
-import { BadBodyError, BodyTooLargeError, gunzipLimited, readBody } from './body-reader';
+import { BadBodyError, bodyLength, BodyTooLargeError, gunzipLimited, readBody, type BodyChunks } from './body-reader';
 import type { TraceDecoder } from './decode';
 import { ExportPipeline } from './export-pipeline';
 import type { IngestMetrics, Transport } from './metrics';
@@ -115,12 +115,14 @@ export class HttpReceiver {
     if (refusal?.reason === 'in_flight_full') return fail(429, GRPC.RESOURCE_EXHAUSTED, refusal.message, retry);
     if (refusal) return fail(503, GRPC.UNAVAILABLE, refusal.message, retry);
 
-    let body: Buffer;
+    let body: Buffer | BodyChunks;
     try {
-      body = await readBody(req, this.options.maxBodyBytes);
-      this.metrics.bytesIn.inc({ transport }, body.length);
-      if (contentEncoding === 'gzip') body = await gunzipLimited(body, this.options.maxDecompressedBytes);
-      else if (body.length > this.options.maxDecompressedBytes) throw new BodyTooLargeError(this.options.maxDecompressedBytes, 'decompressed');
+      const chunks = await readBody(req, this.options.maxBodyBytes);
+      const received = bodyLength(chunks);
+      this.metrics.bytesIn.inc({ transport }, received);
+      if (contentEncoding === 'gzip') body = await gunzipLimited(chunks, this.options.maxDecompressedBytes);
+      else if (received > this.options.maxDecompressedBytes) throw new BodyTooLargeError(this.options.maxDecompressedBytes, 'decompressed');
+      else body = chunks;
     } catch (error) {
       if (error instanceof BodyTooLargeError) return fail(413, GRPC.INVALID_ARGUMENT, error.message);
       if (error instanceof BadBodyError) return fail(400, GRPC.INVALID_ARGUMENT, error.message);
