@@ -20,9 +20,15 @@ describe('OpsServer', () => {
 
       const notReady = await fetch(`${base}/readyz`);
       expect(notReady.status).toBe(503);
-      expect(await notReady.json()).toMatchObject({ checks: { kafka: false, shutdown: true } });
+      expect(await notReady.json()).toMatchObject({ checks: { started: false, kafka: false, shutdown: true } });
 
+      // Checks passing is not enough while the worker is still starting (receivers not listening yet).
       connected = true;
+      const starting = await fetch(`${base}/readyz`);
+      expect(starting.status).toBe(503);
+      expect(await starting.json()).toMatchObject({ checks: { started: false, kafka: true, shutdown: true } });
+
+      ops.markStarted();
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
       ops.markShuttingDown();

@@ -15,12 +15,14 @@ export interface OpsServerOptions {
 
 /**
  * The operations HTTP server: `/metrics` (Prometheus), `/healthz` (process alive), `/readyz`
- * (ready for traffic: all checks pass and shutdown has not started).
+ * (ready for traffic: the worker finished starting, all checks pass and shutdown has not started).
  */
 export class OpsServer {
   private server: Server | undefined;
   private readonly checks = new Map<string, ReadinessCheck>();
   private shuttingDown = false;
+  /** False until markStarted(): the server answers while the worker is still starting its receivers. */
+  private started = false;
   private readonly routes = new Map<string, NonNullable<OpsServerOptions['routes']>[string]>();
 
   constructor(private readonly options: OpsServerOptions) {
@@ -36,13 +38,18 @@ export class OpsServer {
     this.checks.set(name, check);
   }
 
+  /** The worker finished starting (every receiver listens): `/readyz` may answer 200 from now on. */
+  markStarted(): void {
+    this.started = true;
+  }
+
   /** From now on `/readyz` answers 503 (first step of a graceful shutdown). */
   markShuttingDown(): void {
     this.shuttingDown = true;
   }
 
   async readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
-    const checks: Record<string, boolean> = { shutdown: !this.shuttingDown };
+    const checks: Record<string, boolean> = { started: this.started, shutdown: !this.shuttingDown };
     for (const [name, check] of this.checks) {
       try {
         checks[name] = await check();

@@ -42,7 +42,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<WorkerRunti
     ops,
     shutdown,
     opsPort,
-    /** Call after adding the worker's own steps: appends stopping the ops server as the last one. */
-    finish: () => shutdown.add('stop ops server', () => ops.stop()),
+    /**
+     * Call once the worker has started everything and added its own shutdown steps: marks the
+     * process started (`/readyz` answers 503 before) and appends stopping the ops server as the
+     * last shutdown step.
+     */
+    finish: () => {
+      shutdown.add('stop ops server', () => ops.stop());
+      ops.markStarted();
+    },
   };
 }

@@ -24,9 +24,6 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
   const { logger, registry, ops, shutdown } = rt;
   const metrics = createAggregatorMetrics(registry);
   const topics = topicNames(config.kafka.topicPrefix);
-  // Not ready until every pipeline runs (the ops server answers from the first line on).
-  let started = false;
-  ops.addReadinessCheck('started', () => started);
 
   const store = createClickHouse({
     database: config.clickhouse.database,
@@ -141,8 +138,8 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
   });
   shutdown.add('close the producer', () => producer.close());
   shutdown.add('close ClickHouse', () => store.close());
+  // Not ready until here: every pipeline runs (the ops server answers from the first line on).
   rt.finish();
-  started = true;
   logger.info({ topics: [topics.spans, topics.sampledSpans, topics.traceSummaries] }, 'aggregator started');
   return { opsPort: rt.opsPort, clickhouse: store, stop: () => shutdown.run('stop requested') };
 }
