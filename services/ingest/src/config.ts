@@ -1,4 +1,4 @@
-import { COMMON_ALIASES, kafkaSection, loadConfig, logSection, opsSection, topicsSection, type LoadConfigOptions } from '@tailstream/config';
+import { COMMON_ALIASES, kafkaCompressionField, kafkaSection, loadConfig, logSection, opsSection, topicsSection, type LoadConfigOptions } from '@tailstream/config';
 import { z } from 'zod';
 
 const MIB = 1024 * 1024;
@@ -77,10 +77,7 @@ export const ingestConfigSchema = z.object({
         .default(512 * 1024)
         .describe('Bytes per Kafka sendBatch call; keep it under the brokers’ message.max.bytes (1 MB by default), compression or not.'),
       lingerMs: z.number().int().min(0).default(5).describe('How long to gather messages before sending.'),
-      compression: z
-        .enum(['none', 'gzip', 'snappy'])
-        .default('snappy')
-        .describe('Kafka batch compression. snappy: span batches ~5× smaller for ~1 µs of CPU per span; gzip: ~8× smaller but ~10× the CPU (~20 µs per span in ingest); none: for brokers on the same machine.'),
+      compression: kafkaCompressionField,
     })
     .prefault({}),
   topics: topicsSection,

@@ -1,4 +1,4 @@
-import { COMMON_ALIASES, kafkaSection, loadConfig, logSection, opsSection, topicsSection, type LoadConfigOptions } from '@tailstream/config';
+import { COMMON_ALIASES, kafkaCompressionField, kafkaSection, loadConfig, logSection, opsSection, topicsSection, type LoadConfigOptions } from '@tailstream/config';
 import { z } from 'zod';
 
 const MIB = 1024 * 1024;
@@ -56,10 +56,7 @@ export const samplerConfigSchema = z.object({
     .object({
       maxSpansPerMessage: z.number().int().positive().default(500).describe('Kept spans of one trace are split into messages of at most this many spans.'),
       lingerMs: z.number().int().min(0).default(5).describe('How long the producer gathers messages before sending.'),
-      compression: z
-        .enum(['none', 'gzip', 'snappy'])
-        .default('snappy')
-        .describe('Kafka batch compression. snappy: span batches ~5× smaller for ~1 µs of CPU per span; gzip: ~8× smaller but ~10× the CPU (~20 µs per span in ingest); none: for brokers on the same machine.'),
+      compression: kafkaCompressionField,
     })
     .prefault({}),
   topics: topicsSection,
