@@ -9,21 +9,51 @@ const { spanBatchCodec, keptSpanBatchCodec, traceSummaryCodec } = require('@tail
 const { TraceBuffer, MemoryBudget, summarize, toSpanBatch } = require('@tailstream/assembly');
 const { toHex } = require('@tailstream/model');
 
-/** Spans-topic records from decodeAsIngest() output; also counts spans and distinct traces. */
-function spanRecords(decodedRequests) {
+/**
+ * Spans-topic records from decodeAsIngest() output; also counts spans and distinct traces.
+ * With `pass` > 0 the same traffic is written again as new traces: every trace ID gets its last
+ * byte XORed with the pass number, and every time (span start and end, receive time, record
+ * timestamp) moves `pass * shiftNs` later, so passes continue one timeline (see repeatedSpanRecords).
+ */
+function spanRecords(decodedRequests, pass = 0, shiftNs = 0n) {
   const codec = spanBatchCodec();
   const records = [];
   const traces = new Set();
+  const shift = BigInt(pass) * shiftNs;
   let spans = 0;
   for (const { batches, timestampMs } of decodedRequests) {
-    for (const b of batches) {
+    for (const original of batches) {
+      const b = pass === 0 ? original : shiftedBatch(original, pass, shift);
       const key = toHex(b.traceId);
       traces.add(key);
       spans += b.spans.length;
-      records.push({ key, value: codec.encode(b), headers: codec.headers, timestamp: timestampMs });
+      records.push({ key, value: codec.encode(b), headers: codec.headers, timestamp: timestampMs + Number(shift / 1_000_000n) });
     }
   }
   return { records, spans, traces: traces.size };
+}
+
+/** A batch of the `pass`-th repetition: trace ID's last byte XOR pass, every time + shift. */
+function shiftedBatch(b, pass, shift) {
+  const traceId = Buffer.from(b.traceId);
+  traceId[traceId.length - 1] ^= pass;
+  return {
+    ...b,
+    traceId,
+    receivedAtUnixNano: b.receivedAtUnixNano + shift,
+    spans: b.spans.map((s) => ({ ...s, startTimeUnixNano: s.startTimeUnixNano + shift, endTimeUnixNano: s.endTimeUnixNano + shift })),
+  };
+}
+
+/** Data time covered by decodeAsIngest() output (first to last record timestamp), in ns. */
+function timelineNs(decodedRequests) {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const { timestampMs } of decodedRequests) {
+    if (timestampMs < first) first = timestampMs;
+    if (timestampMs > last) last = timestampMs;
+  }
+  return decodedRequests.length === 0 ? 0n : BigInt(last - first) * 1_000_000n;
 }
 
 /**
@@ -74,4 +104,4 @@ function keptRecords(decodedRequests, maxSpansPerMessage = 500) {
   return { kept, summaries, spans, traces: traces.length };
 }
 
-module.exports = { spanRecords, keptRecords };
+module.exports = { spanRecords, timelineNs, keptRecords };

@@ -5,7 +5,8 @@
  * timeline, ~50k spans/s of data time, which is the sampler's clock), then the worker (child
  * process) runs with every policy type (bench/stages/policies-all.yaml) until every trace is
  * decided, once per Kafka compression (input and output): none, gzip and snappy (the workers'
- * default). Figures, after a warm-up of the first 40 % of the spans: consume → decide →
+ * default). The traffic is pre-loaded three times over (PASSES; later passes are new traces
+ * later on the same timeline). Figures, after a warm-up of the first pass: consume → decide →
  * produce spans/s (wall, while consuming), spans per CPU second of the worker from the end of the
  * warm-up to the last decision (spans read after the warm-up only), peak RSS, keep rate. Then
  * bench/sampler-core.js (one thread, no Kafka): buffer + policies cost and heap per buffered span.
@@ -13,27 +14,45 @@
 const path = require('path');
 const { freePort, startWorker, sleep, ROOT } = require('../lib/workers');
 const { createTopics, produceRecords } = require('../lib/kafka');
-const { spanRecords } = require('../lib/preload');
+const { spanRecords, timelineNs } = require('../lib/preload');
 const { ProcessWatch, mib } = require('../lib/proc');
 const { runChildBench } = require('../lib/child-bench');
 const prom = require('../lib/prom');
 const { takeSpans, decodeAsIngest } = require('../lib/traffic');
 
 const POLICY_FILE = path.join(ROOT, 'bench', 'stages', 'policies-all.yaml');
-/** Decision waits of the sampler and pipeline benches (short, as for a demo; see docs/performance.md). */
-/** Share of the pre-loaded spans read before the measurement starts (warm-up). */
+/**
+ * The traffic is pre-loaded PASSES times, each pass as new traces later on the same timeline
+ * (see spanRecords); the first pass is the warm-up, the others are measured. With --quick, one
+ * pass, of which the first WARM_UP_SHARE is the warm-up.
+ */
+const PASSES = 3;
 const WARM_UP_SHARE = 0.4;
+/** Decision waits of the sampler and pipeline benches (short, as for a demo; see docs/performance.md). */
 const DECISION_ENV = { TAILSTREAM_SAMPLER_DECISION_WAIT_MS: '3000', TAILSTREAM_SAMPLER_DECISION_WAIT_AFTER_ROOT_MS: '500' };
 
 /** One worker run; `compression` applies to the pre-loaded input and to the sampler's output. */
 async function workerRun(ctx, compression) {
   const { requests } = takeSpans(ctx.traffic(), ctx.quick ? 40_000 : 400_000);
   const decoded = decodeAsIngest(requests, BigInt(Date.now() - 60_000) * 1_000_000n);
-  const { records, spans, traces } = spanRecords(decoded);
   const prefix = ctx.prefix(`sampler-${compression}`);
   const topics = await createTopics(ctx.kafka, prefix);
-  ctx.say(`sampler: pre-loading ${spans} spans of ${traces} traces (${records.length} records) into ${topics.spans}`);
-  await produceRecords(ctx.kafka, topics.spans, records, { compression });
+  const passes = ctx.quick ? 1 : PASSES;
+  // Passes follow each other on the data-time clock, one second apart.
+  const shiftNs = timelineNs(decoded) + 1_000_000_000n;
+  let spans = 0;
+  let traces = 0;
+  let records = 0;
+  let warmUpSpans = 0;
+  for (let pass = 0; pass < passes; pass++) {
+    const loaded = spanRecords(decoded, pass, shiftNs);
+    ctx.say(`sampler: pre-loading pass ${pass + 1}/${passes}: ${loaded.spans} spans of ${loaded.traces} traces (${loaded.records.length} records) into ${topics.spans}`);
+    await produceRecords(ctx.kafka, topics.spans, loaded.records, { compression });
+    if (pass === 0) warmUpSpans = passes > 1 ? loaded.spans : Math.round(loaded.spans * WARM_UP_SHARE);
+    spans += loaded.spans;
+    traces += loaded.traces;
+    records += loaded.records.length;
+  }
 
   const opsPort = await freePort();
   const worker = startWorker({
@@ -56,9 +75,8 @@ async function workerRun(ctx, compression) {
     await worker.waitReady();
     const deadline = Date.now() + (ctx.quick ? 120_000 : 300_000);
     // Warm-up before the clock (V8's optimizing compiler keeps compiling on background threads
-    // for several seconds of load): the measurement starts once the worker has read
-    // WARM_UP_SHARE of the spans, and counts only the spans read after that.
-    const warmUpSpans = Math.round(spans * WARM_UP_SHARE);
+    // for several seconds of load): the measurement starts once the worker has read the first
+    // pass, and counts only the spans read after that.
     let warmedUp = 0;
     while (warmedUp < warmUpSpans) {
       await sleep(50);
@@ -94,10 +112,11 @@ async function workerRun(ctx, compression) {
     return {
       compression,
       spans,
+      passes,
       warmUpSpans: warmedUp,
       measuredSpans,
       traces,
-      records: records.length,
+      records,
       consumeSeconds: (consumedAt - t0) / 1000,
       allDecidedSeconds: (decidedAt - t0) / 1000,
       spansPerSecond: Math.round(measuredSpans / ((consumedAt - t0) / 1000)),
