@@ -2,13 +2,17 @@ import { isRootSpan, spanIdKeyOf, type ResourceRecord, type ScopeRecord, type Sp
 import type { DecidedTrace, DecisionReason } from './decided-trace';
 import { indexOfOrAppend, sameResource, sameScope } from './record-merge';
 import type { SpanCompactor } from './compact-span';
+import { detachSpans, isInPlaceSpan, type SharedBufferPins } from './shared-buffers';
 import { estimateSpanBytes } from './span-size';
 import { SpanIdSet } from './span-id-set';
 
 /** Result of merging one batch into a trace. */
 export interface MergeResult {
   addedSpans: number;
+  /** Growth of the trace's size estimate (`bytes`). */
   addedBytes: number;
+  /** Growth of `ownBytes` (what the memory budget counts besides pinned shared buffers). */
+  addedOwnBytes: number;
 }
 
 /**
@@ -20,7 +24,19 @@ export class AssemblingTrace implements DecidedTrace {
   readonly spans: SpanRecord[] = [];
   readonly resources: ResourceRecord[] = [];
   readonly scopes: ScopeRecord[] = [];
+  /** Size estimate of the trace (per-trace limits, bytes_limiting). */
   bytes = 0;
+  /**
+   * What the memory budget counts for this trace besides the shared buffers it pins: a span read
+   * in place counts its fixed overhead only (its buffer is pinned), any other span its estimate.
+   */
+  ownBytes = 0;
+  /** Shared buffers that spans[detachedUpTo..] read in place, each pinned once in the budget. */
+  readonly pinned: ArrayBufferLike[] = [];
+  /** spans[0, detachedUpTo) read nothing in place (copied by detach(), or never shared). */
+  detachedUpTo = 0;
+  /** Buffer clock when the trace last went from pinning nothing to pinning a shared buffer. */
+  pinnedSinceMs = 0;
   startTimeUnixNano = 0n;
   endTimeUnixNano = 0n;
   receivedAtUnixNano = 0n;
@@ -52,7 +68,7 @@ export class AssemblingTrace implements DecidedTrace {
    * this trace's merged records and compacting them (the span objects are taken over and
    * modified in place; their content stays the same).
    */
-  merge(batch: SpanBatch, offset: bigint, nowMs: number, spanOverheadBytes: number, compactor: SpanCompactor): MergeResult {
+  merge(batch: SpanBatch, offset: bigint, nowMs: number, spanOverheadBytes: number, compactor: SpanCompactor, pins: SharedBufferPins): MergeResult {
     const ids = this.ids;
     if (ids === undefined) throw new Error('cannot merge into a decided trace');
     if (offset < this.minOffset) this.minOffset = offset;
@@ -62,8 +78,11 @@ export class AssemblingTrace implements DecidedTrace {
     let resourceMap: number[] | undefined;
     let scopeMap: number[] | undefined;
     const bytesBefore = this.bytes;
+    const ownBytesBefore = this.ownBytes;
     let addedSpans = 0;
     let spanBytes = 0;
+    let ownBytes = 0;
+    let lastShared: ArrayBufferLike | undefined;
     const spans = this.spans;
     for (const span of batch.spans) {
       const key = spanIdKeyOf(span);
@@ -76,7 +95,18 @@ export class AssemblingTrace implements DecidedTrace {
       span.resourceIndex = this.mapResource(batch, span.resourceIndex, resourceMap, compactor);
       span.scopeIndex = this.mapScope(batch, span.scopeIndex, scopeMap, compactor);
       compactor.compact(span);
-      spanBytes += estimateSpanBytes(span, spanOverheadBytes);
+      const estimate = estimateSpanBytes(span, spanOverheadBytes);
+      spanBytes += estimate;
+      if (isInPlaceSpan(span)) {
+        ownBytes += spanOverheadBytes;
+        const shared = span.source.buffer;
+        if (shared !== lastShared) {
+          this.pin(shared, pins, nowMs);
+          lastShared = shared;
+        }
+      } else {
+        ownBytes += estimate;
+      }
       const start = span.startTimeUnixNano;
       const end = span.endTimeUnixNano;
       if (spans.length === 0 || start < this.startTimeUnixNano) this.startTimeUnixNano = start;
@@ -91,7 +121,34 @@ export class AssemblingTrace implements DecidedTrace {
     }
     if (addedSpans > 0) this.lastArrivalMs = nowMs;
     this.bytes += spanBytes;
-    return { addedSpans, addedBytes: this.bytes - bytesBefore };
+    this.ownBytes += ownBytes;
+    if (this.pinned.length === 0) this.detachedUpTo = spans.length;
+    return { addedSpans, addedBytes: this.bytes - bytesBefore, addedOwnBytes: this.ownBytes - ownBytesBefore };
+  }
+
+  /**
+   * Copies the spans read in place into buffers of their own and unpins the shared buffers;
+   * returns the growth of `ownBytes` (the bytes copied).
+   */
+  detach(pins: SharedBufferPins): number {
+    const copied = detachSpans(this.spans, this.detachedUpTo, this.spans.length);
+    this.detachedUpTo = this.spans.length;
+    this.unpinAll(pins);
+    this.ownBytes += copied;
+    return copied;
+  }
+
+  /** Unpins every shared buffer (the trace is decided or dropped: nothing of it is buffered any more). */
+  unpinAll(pins: SharedBufferPins): void {
+    for (const buffer of this.pinned) pins.unpin(buffer);
+    this.pinned.length = 0;
+  }
+
+  private pin(buffer: ArrayBufferLike, pins: SharedBufferPins, nowMs: number): void {
+    if (this.pinned.includes(buffer)) return;
+    if (this.pinned.length === 0) this.pinnedSinceMs = nowMs;
+    this.pinned.push(buffer);
+    pins.pin(buffer);
   }
 
   /** Marks the trace decided and releases what only assembly needed. */

@@ -13,6 +13,12 @@ export interface TraceBufferConfig {
   maxBytesPerTrace: number;
   /** Fixed bytes added to each span's buffer lengths in the size estimate. */
   spanOverheadBytes: number;
+  /**
+   * Spans read in place from a shared buffer (a decompressed record batch, a fetch response) are
+   * copied into buffers of their own once their trace has read that buffer this long; until then
+   * the memory budget counts the whole shared buffer. 0 copies them on arrival.
+   */
+  detachAfterMs: number;
 }
 
 /** Defaults: OTel's 30 s decision wait, a 5 s quiet period after the root, generous per-trace caps. */
@@ -22,6 +28,7 @@ export const DEFAULT_TRACE_BUFFER_CONFIG: Readonly<TraceBufferConfig> = Object.f
   maxSpansPerTrace: 10_000,
   maxBytesPerTrace: 16 * 1024 * 1024,
   spanOverheadBytes: 128,
+  detachAfterMs: 6_000,
 });
 
 /** Fills defaults and rejects values that would make the buffer misbehave. */
@@ -35,6 +42,7 @@ export function resolveTraceBufferConfig(partial: Partial<TraceBufferConfig> = {
   requirePositive('maxSpansPerTrace', config.maxSpansPerTrace);
   requirePositive('maxBytesPerTrace', config.maxBytesPerTrace);
   requireNonNegative('spanOverheadBytes', config.spanOverheadBytes);
+  requireNonNegative('detachAfterMs', config.detachAfterMs);
   return config;
 }
 

@@ -1,3 +1,5 @@
+import { SharedBufferPins } from './shared-buffers';
+
 /** What the budget needs from each buffer it bounds (implemented by TraceBuffer). */
 export interface BudgetMember {
   /** First-arrival time of the oldest undecided trace, or undefined when none is held. */
@@ -10,7 +12,10 @@ export interface BudgetMember {
 export interface MemoryBudgetLimits {
   /** Undecided spans across all buffers. */
   maxBufferedSpans: number;
-  /** Size estimate of undecided spans across all buffers, in bytes. */
+  /**
+   * Bytes of undecided spans across all buffers: their size estimates, where a span read in
+   * place from a shared buffer counts that whole buffer instead (see SharedBufferPins).
+   */
   maxBufferedBytes: number;
 }
 
@@ -32,8 +37,10 @@ export class MemoryBudget {
   readonly maxBufferedBytes: number;
   /** Undecided spans held now. */
   spans = 0;
-  /** Undecided bytes (estimate) held now. */
-  bytes = 0;
+  /** Shared buffers that undecided spans read in place (counted in `bytes`). */
+  readonly pins = new SharedBufferPins();
+  /** Undecided bytes held now, shared buffers excluded. */
+  private ownBytes = 0;
   /** Undecided traces held now. */
   traces = 0;
   /** Traces decided early because a cap was exceeded, since creation. */
@@ -51,6 +58,11 @@ export class MemoryBudget {
     }
   }
 
+  /** Undecided bytes held now: estimates of spans with bytes of their own, plus every pinned shared buffer. */
+  get bytes(): number {
+    return this.ownBytes + this.pins.bytes;
+  }
+
   register(member: BudgetMember): void {
     this.members.add(member);
   }
@@ -62,14 +74,14 @@ export class MemoryBudget {
   /** Counts spans/bytes/traces that became undecided. */
   reserve(spans: number, bytes: number, traces: number): void {
     this.spans += spans;
-    this.bytes += bytes;
+    this.ownBytes += bytes;
     this.traces += traces;
   }
 
   /** Counts spans/bytes/traces that were decided or dropped. */
   release(spans: number, bytes: number, traces: number): void {
     this.spans -= spans;
-    this.bytes -= bytes;
+    this.ownBytes -= bytes;
     this.traces -= traces;
   }
 

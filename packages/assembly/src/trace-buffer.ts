@@ -26,7 +26,7 @@ export interface DrainResult {
 
 /** Counters and gauges of one buffer. */
 export interface TraceBufferStats {
-  /** Undecided traces / spans / bytes held. */
+  /** Undecided traces / spans held, and the bytes the budget counts for them besides pinned shared buffers. */
   traces: number;
   spans: number;
   bytes: number;
@@ -56,9 +56,12 @@ export class TraceBuffer implements BudgetMember {
   private readonly traces = new Map<string, AssemblingTrace>();
   /** Undecided traces with a root, in order of their latest arrival (for root_quiet). */
   private readonly quiet = new Map<string, AssemblingTrace>();
+  /** Undecided traces that read spans in place from shared buffers, in order of pinnedSinceMs. */
+  private readonly pinning = new Map<string, AssemblingTrace>();
   /** Decided, not yet returned by poll(). */
   private ready: AssemblingTrace[] = [];
   private heldSpans = 0;
+  /** What the budget counts for the undecided traces besides pinned shared buffers (their ownBytes). */
   private heldBytes = 0;
   private lastOffset: bigint | undefined;
   /** False after add() saw an offset below an earlier one: commit offsets then need a full scan. */
@@ -90,16 +93,22 @@ export class TraceBuffer implements BudgetMember {
     let trace = this.traces.get(key);
     let newTraces = 0;
     if (trace === undefined) {
-      trace = new AssemblingTrace(batch.traceId, key, nowMs, at);
+      // a copy: the batch's trace ID may be a view into a large shared buffer
+      trace = new AssemblingTrace(Buffer.from(batch.traceId), key, nowMs, at);
       this.traces.set(key, trace);
       newTraces = 1;
     }
-    const { addedSpans, addedBytes } = trace.merge(batch, at, nowMs, this.config.spanOverheadBytes, this.compactor);
+    const pinnedBefore = trace.pinned.length;
+    const { addedSpans, addedOwnBytes } = trace.merge(batch, at, nowMs, this.config.spanOverheadBytes, this.compactor, this.budget.pins);
     this.heldSpans += addedSpans;
-    this.heldBytes += addedBytes;
+    this.heldBytes += addedOwnBytes;
     this.addedSpans += addedSpans;
     this.duplicateSpans += batch.spans.length - addedSpans;
-    this.budget.reserve(addedSpans, addedBytes, newTraces);
+    this.budget.reserve(addedSpans, addedOwnBytes, newTraces);
+    if (pinnedBefore === 0 && trace.pinned.length > 0) {
+      if (this.config.detachAfterMs === 0) this.detach(trace);
+      else this.pinning.set(key, trace);
+    }
 
     if (addedSpans > 0 && trace.hasRoot && this.config.decisionWaitAfterRootMs > 0) {
       this.quiet.delete(key);
@@ -133,6 +142,7 @@ export class TraceBuffer implements BudgetMember {
         this.decide(trace, 'root_quiet', nowMs);
       }
     }
+    this.detachDue(nowMs);
     const out = this.ready;
     this.ready = [];
     return out;
@@ -180,8 +190,10 @@ export class TraceBuffer implements BudgetMember {
     for (const trace of this.ready) droppedSpans += trace.spanCount;
     const droppedTraces = this.traces.size + this.ready.length;
     this.budget.release(this.heldSpans, this.heldBytes, this.traces.size);
+    for (const trace of this.pinning.values()) trace.unpinAll(this.budget.pins);
     this.traces.clear();
     this.quiet.clear();
+    this.pinning.clear();
     this.ready = [];
     this.heldSpans = 0;
     this.heldBytes = 0;
@@ -230,13 +242,34 @@ export class TraceBuffer implements BudgetMember {
     if (!first.done) this.decide(first.value, 'memory_pressure', nowMs);
   }
 
+  /**
+   * Copies into buffers of their own the spans that traces have read in place for
+   * detachAfterMs, oldest first, so an undecided trace does not keep a large shared buffer alive.
+   */
+  private detachDue(nowMs: number): void {
+    const after = this.config.detachAfterMs;
+    for (const trace of this.pinning.values()) {
+      if (trace.pinnedSinceMs + after > nowMs) break;
+      this.detach(trace);
+    }
+  }
+
+  private detach(trace: AssemblingTrace): void {
+    this.pinning.delete(trace.key);
+    const copied = trace.detach(this.budget.pins);
+    this.heldBytes += copied;
+    this.budget.reserve(0, copied, 0);
+  }
+
   private decide(trace: AssemblingTrace, reason: DecisionReason, nowMs: number): void {
     this.traces.delete(trace.key);
     this.quiet.delete(trace.key);
+    this.pinning.delete(trace.key);
+    trace.unpinAll(this.budget.pins);
     trace.decide(reason, nowMs);
     this.heldSpans -= trace.spanCount;
-    this.heldBytes -= trace.bytes;
-    this.budget.release(trace.spanCount, trace.bytes, 1);
+    this.heldBytes -= trace.ownBytes;
+    this.budget.release(trace.spanCount, trace.ownBytes, 1);
     this.decidedCounts[reason]++;
     this.ready.push(trace);
   }

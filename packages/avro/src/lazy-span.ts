@@ -79,8 +79,9 @@ const scratch = new AvroReader(Buffer.alloc(0));
  * A span read in place from the Avro bytes of its batch: only the position of the record and
  * its (rewritable) resource and scope indexes are held; every other field is decoded when it is
  * read. Bytes fields are views into the batch buffer, so a lazy span keeps that buffer alive:
- * give it a buffer of its own (not a view into a large fetch response) when the span is held for
- * long. The record's structure was checked when the batch was read, so getters cannot fail.
+ * when the span is held for long, move it to a buffer of its own with relocate() (trace assembly
+ * does, see @tailstream/assembly's detachSpans). The record's structure was checked when the
+ * batch was read, so getters cannot fail.
  *
  * No field is cached, so a lazy span costs a few machine words on the heap while it waits for a
  * decision; `isRoot` and `spanIdKey()` answer what trace assembly asks of every span without
@@ -88,11 +89,11 @@ const scratch = new AvroReader(Buffer.alloc(0));
  */
 export class LazySpan implements SpanRecord {
   constructor(
-    /** The buffer holding the batch. */
-    readonly source: Buffer,
+    /** The buffer holding the batch (replaced by relocate()). */
+    public source: Buffer,
     /** Byte range of this span's record in `source`. */
-    readonly start: number,
-    readonly end: number,
+    public start: number,
+    public end: number,
     public resourceIndex: number,
     public scopeIndex: number,
     /**
@@ -100,9 +101,21 @@ export class LazySpan implements SpanRecord {
      * checked the record): getters of the often read fields from start time on skip at most
      * five fields instead of up to twelve. Negative = unknown, walk from the record's start.
      */
-    private readonly timesAt = -1,
-    private readonly attributesAt = -1,
+    private timesAt = -1,
+    private attributesAt = -1,
   ) {}
+
+  /**
+   * Moves the span to `source`, which holds the same bytes that the old source held from
+   * offset `shift` on (a copy of a range of it): every position moves down by `shift`.
+   */
+  relocate(source: Buffer, shift: number): void {
+    this.source = source;
+    this.start -= shift;
+    this.end -= shift;
+    if (this.timesAt >= 0) this.timesAt -= shift;
+    if (this.attributesAt >= 0) this.attributesAt -= shift;
+  }
 
   /** Bytes of the encoded record (a size measure that costs nothing to read). */
   get encodedBytes(): number {

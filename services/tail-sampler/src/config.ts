@@ -33,7 +33,20 @@ export const samplerConfigSchema = z.object({
   memory: z
     .object({
       maxBufferedSpans: z.number().int().positive().default(2_000_000).describe('Spans buffered across all partitions; above, the oldest traces are decided early.'),
-      maxBufferedBytes: z.number().int().positive().default(1024 * MIB).describe('Bytes buffered across all partitions; above, the oldest traces are decided early.'),
+      maxBufferedBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(1024 * MIB)
+        .describe('Bytes buffered across all partitions (a fetched buffer that spans are still read from counts in full); above, the oldest traces are decided early.'),
+      detachAfterMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(6000)
+        .describe(
+          'Buffered spans are read in place from the buffer they were fetched in (a decompressed record batch or a fetch response) until their trace has held them this long (buffer clock), then copied into buffers of their own, so a long-undecided trace does not keep a large buffer alive. 0 copies every record on arrival.',
+        ),
     })
     .prefault({}),
   decisionCache: z

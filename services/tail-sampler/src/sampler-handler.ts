@@ -128,9 +128,9 @@ export class SamplerHandler implements PartitionHandler {
         lastHandled = offset;
         let spans;
         try {
-          // Spans are read lazily and held as their Avro bytes until decided; they get a buffer of
-          // their own so a long-undecided trace does not keep the whole fetch response alive.
-          spans = this.codec.decodeLazy(ownCopy(message.value), headerString(message.headers, SCHEMA_HEADER));
+          // Spans are read lazily and held as their Avro bytes until decided, in place in the
+          // fetched buffer; the trace buffer copies those of long-undecided traces (memory.detachAfterMs).
+          spans = this.codec.decodeLazy(message.value ?? EMPTY, headerString(message.headers, SCHEMA_HEADER));
         } catch (error) {
           metrics.deadLettered.inc({ reason: 'undecodable_span_batch' });
           pending.push(
@@ -218,10 +218,4 @@ export class SamplerHandler implements PartitionHandler {
   }
 }
 
-/** A copy of a record value in an ArrayBuffer of its own (fetch responses are one large buffer). */
-function ownCopy(value: Buffer | null): Buffer {
-  if (value === null || value.length === 0) return Buffer.alloc(0);
-  const copy = Buffer.allocUnsafeSlow(value.length);
-  value.copy(copy);
-  return copy;
-}
+const EMPTY = Buffer.alloc(0);

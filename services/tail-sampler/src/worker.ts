@@ -63,6 +63,7 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
       decisionWaitAfterRootMs: config.decision.waitAfterRootMs ?? policies.file.decisionWaitAfterRootMs ?? 5000,
       maxSpansPerTrace: config.decision.maxSpansPerTrace,
       maxBytesPerTrace: Math.min(config.decision.maxBytesPerTrace, policies.file.maxBytesPerTrace ?? Infinity),
+      detachAfterMs: config.memory.detachAfterMs,
     }),
     committedMetadata: async (topic, partition) => (await fetchCommitted(kafka, config.groupId, topic)).get(partition)?.metadata ?? null,
     commit: (topic, partition, offset, metadata) => bound.consumer!.commit(topic, partition, offset, metadata),
