@@ -249,6 +249,11 @@ export function readPlainSpan(r: AvroReader, resourceIndex?: number, scopeIndex?
 /** Reads one span record lazily: walks it once (checking its structure) and keeps its range. */
 export function readLazySpan(r: AvroReader): LazySpan {
   const start = r.pos;
+  const end = walkUsualSpan(r.buf, start, r.end);
+  if (end >= 0) {
+    r.pos = end;
+    return new LazySpan(r.buf, start, end, walked.resourceIndex, walked.scopeIndex, walked.timesAt, walked.attributesAt);
+  }
   skipSpanFields(r, 0, F.start);
   const timesAt = r.pos;
   skipSpanFields(r, F.start, F.resourceIndex);
@@ -257,4 +262,73 @@ export function readLazySpan(r: AvroReader): LazySpan {
   const attributesAt = r.pos;
   skipSpanFields(r, F.attributes, SPAN_FIELDS.length);
   return new LazySpan(r.buf, start, r.pos, resourceIndex, scopeIndex, timesAt, attributesAt);
+}
+
+/** What walkUsualSpan found besides the record's end (one instance: walks never nest). */
+export const walked = { timesAt: 0, attributesAt: 0, resourceIndex: 0, scopeIndex: 0 };
+
+/**
+ * The walk of readLazySpan for the usual encoding, in one function on local positions: lengths
+ * of less than 2 MiB, small non-negative resource and scope indexes, arrays in positive blocks.
+ * Returns the record's end, or -1 for anything else (valid or not), which the caller then walks
+ * with AvroReader: that accepts every valid form and names what is wrong with an invalid one.
+ */
+export function walkUsualSpan(buf: Buffer, pos: number, end: number): number {
+  pos = bytesEnd(buf, bytesEnd(buf, bytesEnd(buf, pos, end), end), end); // spanId, parentSpanId, traceState
+  pos = varintEnd(buf, bytesEnd(buf, varintEnd(buf, pos, end), end), end); // flags, name, kind
+  if (pos < 0) return -1;
+  walked.timesAt = pos;
+  pos = bytesEnd(buf, varintEnd(buf, varintEnd(buf, varintEnd(buf, pos, end), end), end), end); // times, statusCode, statusMessage
+  if (pos < 0 || pos + 2 > end) return -1;
+  const resourceIndex = buf[pos] as number;
+  const scopeIndex = buf[pos + 1] as number;
+  // one-byte zig-zag ints 0..63
+  if (resourceIndex >= 0x80 || scopeIndex >= 0x80 || (resourceIndex & 1) !== 0 || (scopeIndex & 1) !== 0) return -1;
+  walked.resourceIndex = resourceIndex >>> 1;
+  walked.scopeIndex = scopeIndex >>> 1;
+  pos += 2;
+  walked.attributesAt = pos;
+  pos = bytesArrayEnd(buf, varintEnd(buf, bytesEnd(buf, pos, end), end), end); // attributes, dropped count, events
+  pos = bytesArrayEnd(buf, varintEnd(buf, pos, end), end); // dropped events, links
+  return varintEnd(buf, pos, end); // dropped links
+}
+
+/** End of the `bytes` value at `pos` (length below 2 MiB), or -1. */
+function bytesEnd(buf: Buffer, pos: number, end: number): number {
+  if (pos < 0 || pos >= end) return -1;
+  let b = buf[pos++] as number;
+  let n = b & 0x7f;
+  if (b >= 0x80) {
+    if (pos >= end) return -1;
+    b = buf[pos++] as number;
+    n |= (b & 0x7f) << 7;
+    if (b >= 0x80) {
+      if (pos >= end) return -1;
+      b = buf[pos++] as number;
+      if (b >= 0x80) return -1;
+      n |= b << 14;
+    }
+  }
+  if ((n & 1) !== 0) return -1;
+  const next = pos + (n >>> 1);
+  return next <= end ? next : -1;
+}
+
+/** End of the varint at `pos` (at most 10 bytes), or -1. */
+function varintEnd(buf: Buffer, pos: number, end: number): number {
+  if (pos < 0) return -1;
+  const limit = Math.min(end, pos + 10);
+  while (pos < limit) if ((buf[pos++] as number) < 0x80) return pos;
+  return -1;
+}
+
+/** End of an array of `bytes` at `pos` in blocks of positive counts below 64, or -1. */
+function bytesArrayEnd(buf: Buffer, pos: number, end: number): number {
+  for (;;) {
+    if (pos < 0 || pos >= end) return -1;
+    const count = buf[pos++] as number;
+    if (count === 0) return pos;
+    if (count >= 0x80 || (count & 1) !== 0) return -1;
+    for (let i = count >>> 1; i > 0; i--) pos = bytesEnd(buf, pos, end);
+  }
 }

@@ -5,7 +5,7 @@ import { AvroReader, AvroWriter } from './binary';
 import { loadType, SchemaError } from './codec';
 import { bigintLongType } from './long';
 import { keptSpanBatchCodec, spanBatchCodec } from './codecs';
-import { LazySpan, SPAN_FIELDS } from './lazy-span';
+import { LazySpan, SPAN_FIELDS, skipSpanFields, walked, walkUsualSpan } from './lazy-span';
 import { readAvroSchema } from './schema-files';
 
 
@@ -108,6 +108,36 @@ describe('SpanBatchCodec against avsc (the reference implementation)', () => {
     expect(roots).toBeGreaterThan(0);
   });
 
+  it('walks usual span records in one pass exactly as the general walk does, and leaves every other record to it', () => {
+    let usual = 0;
+    let other = 0;
+    for (const seed of SEEDS) {
+      for (const span of generate(seed).spans) {
+        const bytes = Buffer.concat([Buffer.from('before'), spanOnly(span), Buffer.from('after')]);
+        const start = 6;
+        const end = bytes.length - 5;
+        const r = new AvroReader(bytes, start, end);
+        skipSpanFields(r, 0, 6);
+        const timesAt = r.pos;
+        skipSpanFields(r, 6, 10);
+        const resourceIndex = r.int();
+        const scopeIndex = r.int();
+        const attributesAt = r.pos;
+        const fast = walkUsualSpan(bytes, start, end);
+        if (fast < 0) {
+          other++;
+          continue;
+        }
+        usual++;
+        expect([fast, walked.timesAt, walked.attributesAt, walked.resourceIndex, walked.scopeIndex]).toEqual([end, timesAt, attributesAt, resourceIndex, scopeIndex]);
+        // every prefix of a usual record is rejected
+        for (let n = start; n < end; n++) expect(walkUsualSpan(bytes, start, n)).toBe(-1);
+      }
+    }
+    expect(usual).toBeGreaterThan(20);
+    expect(other).toBeGreaterThan(20);
+  });
+
   it('reads v1 (no receivedAtUnixNano) like the avsc resolver', () => {
     const codec = spanBatchCodec();
     for (const seed of SEEDS.slice(0, 50)) {
@@ -154,6 +184,47 @@ describe('SpanBatchCodec against avsc (the reference implementation)', () => {
     expect(batch.receivedAtUnixNano).toBe(5n);
   });
 
+  it('reads span events and links in blocks with a negative count and a byte size, lazily too', () => {
+    const w = new AvroWriter();
+    w.bytes(Buffer.from([7])); // traceId
+    w.int(0); // resources
+    w.int(0); // scopes
+    w.int(1); // one span
+    w.bytes(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]));
+    w.bytes(Buffer.alloc(0));
+    w.string('');
+    w.int(1);
+    w.string('op');
+    w.int(2);
+    w.long(10n);
+    w.long(20n);
+    w.int(0);
+    w.string('');
+    w.int(0);
+    w.int(0);
+    w.bytes(Buffer.from([9]));
+    w.int(0);
+    w.int(-2); // two events, block size follows
+    w.long(6n);
+    w.bytes(Buffer.from([0xe1, 0xe2]));
+    w.bytes(Buffer.from([0xe3]));
+    w.int(0);
+    w.int(0); // events dropped
+    w.int(-1); // one link
+    w.long(2n);
+    w.bytes(Buffer.from([0x11]));
+    w.int(0);
+    w.int(3); // links dropped
+    w.int(0); // end of spans
+    w.long(5n);
+    const bytes = w.take();
+    const codec = spanBatchCodec();
+    for (const batch of [codec.decode(bytes, 'span-batch.v2'), codec.decodeLazy(bytes, 'span-batch.v2')]) {
+      const span = batch.spans[0]!;
+      expect([span.events, span.links, span.droppedLinksCount, batch.receivedAtUnixNano]).toEqual([[Buffer.from([0xe1, 0xe2]), Buffer.from([0xe3])], [Buffer.from([0x11])], 3, 5n]);
+    }
+  });
+
   it('throws a SchemaError, never a crash or a wrong value, on every truncation and on trailing bytes', () => {
     const codec = spanBatchCodec();
     // a batch with a few spans of every shape: each prefix must fail cleanly
@@ -170,6 +241,13 @@ describe('SpanBatchCodec against avsc (the reference implementation)', () => {
     expect(() => codec.decode(Buffer.from([0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), 'span-batch.v2')).toThrow(/too long/);
   });
 });
+
+/** The Avro encoding of one Span record (cut out of a batch of that one span). */
+function spanOnly(span: SpanRecord): Buffer {
+  const batch = spanBatchCodec().encode({ traceId: Buffer.alloc(0), resources: [], scopes: [], spans: [span], receivedAtUnixNano: 0n });
+  // empty trace ID, no resources, no scopes, block of one span (1 byte each); after the span: end of array, receivedAt 0
+  return batch.subarray(4, batch.length - 2);
+}
 
 describe('KeptSpanBatchCodec against avsc', () => {
   const decision = {
