@@ -25,14 +25,37 @@ function feed(spans: SpanRecord[]): string[] {
 }
 
 describe('SpanIdSet', () => {
-  // IDs equal in their first 6.5 bytes share a key: only the full comparison tells them apart.
-  const colliding = (last: number): Buffer => Buffer.from([1, 2, 3, 4, 5, 6, 0x70 | (last >> 8), last & 0xff]);
+  // IDs with equal keys: only the full comparison tells them apart. The key mixes both 4-byte
+  // halves of the ID; changing the high half and compensating in the low half keeps the key.
+  const keyMix = (high: number): number => Math.imul(high, 0x9e3779b1) ^ (high >>> 15);
+  const colliding = (n: number): Buffer => {
+    const id = Buffer.alloc(8);
+    const high = 0x01020304 + n;
+    id.writeInt32LE((0x0a0b0c0d ^ keyMix(0x01020304) ^ keyMix(high)) | 0, 0);
+    id.writeInt32LE(high | 0, 4);
+    return id;
+  };
 
   it('gives colliding IDs the same key, and keys from the ID bytes only', () => {
     expect(spanIdKeyAt(colliding(1), 0, 8)).toBe(spanIdKeyAt(colliding(2), 0, 8));
+    expect(colliding(1).equals(colliding(2))).toBe(false);
     expect(spanIdKeyAt(Buffer.from([9, 1, 2, 3, 4, 5, 6, 7, 8, 9]), 1, 8)).toBe(spanIdKeyAt(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), 0, 8));
     expect(spanIdKeyAt(Buffer.from([1, 2]), 0, 2)).toBe(spanIdKeyAt(Buffer.from([1, 2, 0, 0, 0, 0, 0, 0]), 0, 8));
-    expect(spanIdKeyAt(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), 0, 8)).toBeLessThan(2 ** 52);
+  });
+
+  it('gives small non-negative integers, distinct for IDs that differ in any one byte', () => {
+    const base = Buffer.from([0x5a, 1, 2, 3, 4, 5, 6, 7]);
+    const keys = new Set<number>();
+    for (let i = 0; i < 8; i++) {
+      for (const delta of [1, 2, 0x80]) {
+        const id = Buffer.from(base);
+        id[i] = (id[i]! + delta) & 0xff;
+        const key = spanIdKeyAt(id, 0, 8);
+        expect(Number.isInteger(key) && key >= 0 && key < 2 ** 30).toBe(true);
+        keys.add(key);
+      }
+    }
+    expect(keys.size).toBe(24);
   });
 
   it.each([

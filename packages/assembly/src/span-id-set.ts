@@ -5,7 +5,7 @@ const SCAN_LIMIT = 32;
 
 /**
  * Detects spans already held by a trace, by span ID. Each held span is remembered by a numeric
- * key (`spanIdKeyOf` of @tailstream/model: a number from the first 6.5 bytes of its ID), 8 bytes
+ * key (`spanIdKeyOf` of @tailstream/model: a small integer mixed from its ID bytes), 8 bytes
  * per span, so no ID buffer is created or kept per span. Small traces (most of them) scan the
  * keys; larger ones also keep a Set of them. A key hit is confirmed by comparing the full IDs, so
  * a key collision never drops a distinct span.

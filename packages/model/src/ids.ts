@@ -32,13 +32,17 @@ export function isValidSpanId(bytes: Uint8Array): boolean {
 }
 
 /**
- * A number below 2^52 taken from the first 6.5 bytes of a span ID stored at `bytes[offset,
- * offset + length)` (missing bytes count as zero). Equal IDs give equal keys; different IDs
- * rarely collide, so a key match must be confirmed by comparing the IDs.
+ * A non-negative integer below 2^30 mixed from all bytes of a span ID stored at `bytes[offset,
+ * offset + length)` (missing bytes count as zero; bytes past the eighth are ignored). Below 2^30
+ * it is a V8 small integer: keys live unboxed in arrays and Sets, with no number object per span.
+ * Equal IDs give equal keys; different IDs rarely collide, so a key match must be confirmed by
+ * comparing the IDs.
  */
 export function spanIdKeyAt(bytes: Uint8Array, offset: number, length: number): number {
   const at = (i: number): number => (i < length ? (bytes[offset + i] as number) : 0);
-  const low = (at(0) | (at(1) << 8) | (at(2) << 16) | (at(3) << 24)) >>> 0;
-  const high = at(4) | (at(5) << 8) | ((at(6) & 0x0f) << 16);
-  return high * 4294967296 + low;
+  const low = at(0) | (at(1) << 8) | (at(2) << 16) | (at(3) << 24);
+  const high = at(4) | (at(5) << 8) | (at(6) << 16) | (at(7) << 24);
+  let x = low ^ Math.imul(high, 0x9e3779b1) ^ (high >>> 15);
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  return (x ^ (x >>> 13)) & 0x3fffffff;
 }
