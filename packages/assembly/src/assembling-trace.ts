@@ -1,10 +1,24 @@
-import { isRootSpan, spanIdKeyOf, type ResourceRecord, type ScopeRecord, type SpanBatch, type SpanRecord } from '@tailstream/model';
+import {
+  isRootSpan,
+  joinTimeHalves,
+  readSpanTimes,
+  spanIdKeyOf,
+  timeHalvesBefore,
+  type ResourceRecord,
+  type ScopeRecord,
+  type SpanBatch,
+  type SpanRecord,
+  type SpanTimes,
+} from '@tailstream/model';
 import type { DecidedTrace, DecisionReason } from './decided-trace';
 import { indexOfOrAppend, sameResource, sameScope } from './record-merge';
 import type { SpanCompactor } from './compact-span';
 import { detachSpans, isInPlaceSpan, type SharedBufferPins } from './shared-buffers';
 import { estimateSpanBytes } from './span-size';
 import { SpanIdSet } from './span-id-set';
+
+/** Scratch for readSpanTimes (merges never nest). */
+const times: SpanTimes = { startHi: 0, startLo: 0, endHi: 0, endLo: 0 };
 
 /** Result of merging one batch into a trace. */
 export interface MergeResult {
@@ -37,8 +51,11 @@ export class AssemblingTrace implements DecidedTrace {
   detachedUpTo = 0;
   /** Buffer clock when the trace last went from pinning nothing to pinning a shared buffer. */
   pinnedSinceMs = 0;
-  startTimeUnixNano = 0n;
-  endTimeUnixNano = 0n;
+  /** Earliest start and latest end of the spans, as readSpanTimes halves (no bigint per span). */
+  private startHi = 0;
+  private startLo = 0;
+  private endHi = 0;
+  private endLo = 0;
   receivedAtUnixNano = 0n;
   hasRoot = false;
   rootArrivalMs: number | undefined = undefined;
@@ -61,6 +78,16 @@ export class AssemblingTrace implements DecidedTrace {
 
   get spanCount(): number {
     return this.spans.length;
+  }
+
+  /** Earliest span start, ns since epoch (0n while the trace holds no span). */
+  get startTimeUnixNano(): bigint {
+    return joinTimeHalves(this.startHi, this.startLo);
+  }
+
+  /** Latest span end, ns since epoch (0n while the trace holds no span). */
+  get endTimeUnixNano(): bigint {
+    return joinTimeHalves(this.endHi, this.endLo);
   }
 
   /**
@@ -107,10 +134,16 @@ export class AssemblingTrace implements DecidedTrace {
       } else {
         ownBytes += estimate;
       }
-      const start = span.startTimeUnixNano;
-      const end = span.endTimeUnixNano;
-      if (spans.length === 0 || start < this.startTimeUnixNano) this.startTimeUnixNano = start;
-      if (spans.length === 0 || end > this.endTimeUnixNano) this.endTimeUnixNano = end;
+      const t = times;
+      readSpanTimes(span, t);
+      if (spans.length === 0 || timeHalvesBefore(t.startHi, t.startLo, this.startHi, this.startLo)) {
+        this.startHi = t.startHi;
+        this.startLo = t.startLo;
+      }
+      if (spans.length === 0 || timeHalvesBefore(this.endHi, this.endLo, t.endHi, t.endLo)) {
+        this.endHi = t.endHi;
+        this.endLo = t.endLo;
+      }
       if (!this.hasRoot && isRootSpan(span)) {
         this.hasRoot = true;
         this.rootArrivalMs = nowMs;

@@ -27,6 +27,9 @@ export class AvroReader {
   buf: Buffer;
   pos: number;
   end: number;
+  /** Halves of the last longSplit(). */
+  longHi = 0;
+  longLo = 0;
 
   constructor(buf: Buffer, pos = 0, end = buf.length) {
     this.buf = buf;
@@ -62,6 +65,13 @@ export class AvroReader {
   long(): bigint {
     this.longHalves();
     return big64[0] as bigint;
+  }
+
+  /** Reads a `long` into `longHi` (signed) and `longLo` (unsigned) 32-bit halves, without a bigint. */
+  longSplit(): void {
+    this.longHalves();
+    this.longHi = (halves[HI] as number) | 0;
+    this.longLo = halves[LO] as number;
   }
 
   /** Skips a `long` without materialising it. */

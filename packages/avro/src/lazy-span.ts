@@ -1,4 +1,4 @@
-import { spanIdKeyAt, type SpanRecord } from '@tailstream/model';
+import { spanIdKeyAt, type SpanRecord, type SpanTimes } from '@tailstream/model';
 import { AvroReader } from './binary';
 
 /**
@@ -155,6 +155,16 @@ export class LazySpan implements SpanRecord {
   }
   get endTimeUnixNano(): bigint {
     return this.at(F.end).long();
+  }
+  /** Start and end time as 32-bit halves (readSpanTimes of @tailstream/model), in one read and without bigints. */
+  readTimes(out: SpanTimes): void {
+    const r = this.at(F.start);
+    r.longSplit();
+    out.startHi = r.longHi;
+    out.startLo = r.longLo;
+    r.longSplit();
+    out.endHi = r.longHi;
+    out.endLo = r.longLo;
   }
   get statusCode(): number {
     return this.at(F.statusCode).int();

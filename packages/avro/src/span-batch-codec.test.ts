@@ -1,6 +1,6 @@
 import type { Type } from 'avsc';
 import { mulberry32 as rng } from '@tailstream/test-harness/random';
-import { isRootSpan, spanIdKeyAt, type SpanBatch, type SpanRecord } from '@tailstream/model';
+import { isRootSpan, joinTimeHalves, readSpanTimes, spanIdKeyAt, type SpanBatch, type SpanRecord, type SpanTimes } from '@tailstream/model';
 import { AvroReader, AvroWriter } from './binary';
 import { loadType, SchemaError } from './codec';
 import { bigintLongType } from './long';
@@ -93,7 +93,7 @@ describe('SpanBatchCodec against avsc (the reference implementation)', () => {
     }
   });
 
-  it('answers isRoot and spanIdKey() of lazy spans as their fields do', () => {
+  it('answers isRoot, spanIdKey() and readTimes() of lazy spans as their fields do', () => {
     const codec = spanBatchCodec();
     let roots = 0;
     for (const seed of SEEDS) {
@@ -102,6 +102,12 @@ describe('SpanBatchCodec against avsc (the reference implementation)', () => {
         expect(span.isRoot).toBe(span.parentSpanId.length === 0);
         expect(isRootSpan(span)).toBe(span.isRoot);
         expect(span.spanIdKey()).toBe(spanIdKeyAt(span.spanId, 0, span.spanId.length));
+        const lazy: SpanTimes = { startHi: 0, startLo: 0, endHi: 0, endLo: 0 };
+        span.readTimes(lazy);
+        const fromFields = { ...lazy };
+        readSpanTimes(span.toRecord(), fromFields);
+        expect(lazy).toEqual(fromFields);
+        expect([joinTimeHalves(lazy.startHi, lazy.startLo), joinTimeHalves(lazy.endHi, lazy.endLo)]).toEqual([span.startTimeUnixNano, span.endTimeUnixNano]);
         if (span.isRoot) roots++;
       }
     }

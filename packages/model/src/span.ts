@@ -138,6 +138,42 @@ interface SpanShortcuts {
   readonly isRoot?: boolean;
   /** Same as `spanIdKeyAt(spanId, 0, spanId.length)`. */
   spanIdKey?(): number;
+  /** Same as splitting startTimeUnixNano and endTimeUnixNano into `out` (see readSpanTimes). */
+  readTimes?(out: SpanTimes): void;
+}
+
+/**
+ * A span's start and end time, each a signed 64-bit value split into 32-bit halves: `hi` signed,
+ * `lo` unsigned, so (hi, lo) pairs order as the values do. Lets trace assembly keep the earliest
+ * start and latest end without a bigint per span.
+ */
+export interface SpanTimes {
+  startHi: number;
+  startLo: number;
+  endHi: number;
+  endLo: number;
+}
+
+/** Writes the span's start and end time into `out` as halves. */
+export function readSpanTimes(span: SpanRecord, out: SpanTimes): void {
+  const shortcuts = span as SpanShortcuts;
+  if (shortcuts.readTimes !== undefined) return shortcuts.readTimes(out);
+  const start = span.startTimeUnixNano;
+  const end = span.endTimeUnixNano;
+  out.startHi = Number(BigInt.asIntN(32, start >> 32n));
+  out.startLo = Number(BigInt.asUintN(32, start));
+  out.endHi = Number(BigInt.asIntN(32, end >> 32n));
+  out.endLo = Number(BigInt.asUintN(32, end));
+}
+
+/** The signed 64-bit value of a (hi, lo) pair of readSpanTimes. */
+export function joinTimeHalves(hi: number, lo: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** True when the (hi, lo) pair a is below b. */
+export function timeHalvesBefore(aHi: number, aLo: number, bHi: number, bLo: number): boolean {
+  return aHi < bHi || (aHi === bHi && aLo < bLo);
 }
 
 /** True for a root span (no parent span ID). */
