@@ -175,6 +175,14 @@ export class LazySpan implements SpanRecord {
   get attributes(): Buffer {
     return this.at(F.attributes).bytesView();
   }
+  /** Where the `attributes` bytes lie (the getter's view, without creating it). */
+  readAttributeBounds(out: { source: Buffer; start: number; end: number }): void {
+    const r = this.at(F.attributes);
+    const length = r.length();
+    out.source = this.source;
+    out.start = r.pos;
+    out.end = r.pos + length;
+  }
   get droppedAttributesCount(): number {
     return this.at(F.droppedAttributesCount).int();
   }

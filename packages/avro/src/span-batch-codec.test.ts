@@ -93,7 +93,7 @@ describe('SpanBatchCodec against avsc (the reference implementation)', () => {
     }
   });
 
-  it('answers isRoot, spanIdKey() and readTimes() of lazy spans as their fields do', () => {
+  it('answers isRoot, spanIdKey(), readTimes() and readAttributeBounds() of lazy spans as their fields do', () => {
     const codec = spanBatchCodec();
     let roots = 0;
     for (const seed of SEEDS) {
@@ -108,6 +108,10 @@ describe('SpanBatchCodec against avsc (the reference implementation)', () => {
         readSpanTimes(span.toRecord(), fromFields);
         expect(lazy).toEqual(fromFields);
         expect([joinTimeHalves(lazy.startHi, lazy.startLo), joinTimeHalves(lazy.endHi, lazy.endLo)]).toEqual([span.startTimeUnixNano, span.endTimeUnixNano]);
+        const bounds = { source: Buffer.alloc(0), start: 0, end: 0 };
+        span.readAttributeBounds(bounds);
+        expect(bounds.source).toBe(span.source);
+        expect(bounds.source.subarray(bounds.start, bounds.end).equals(span.attributes)).toBe(true);
         if (span.isRoot) roots++;
       }
     }

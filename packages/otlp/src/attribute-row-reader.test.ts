@@ -11,6 +11,18 @@ function readKeys(buf: Uint8Array, keys: string[], row = 0, rows = 1): (AnyValue
   return keys.map((_, k) => table[k * rows + row]);
 }
 
+/**
+ * readRowIn over the same bytes where they lie inside a larger buffer, between entries that would
+ * change the result if the reader looked past either end of the range.
+ */
+function readKeysIn(buf: Uint8Array, keys: string[]): (AnyValue | undefined)[] {
+  const around = encodeKeyValueList(keys.map((key) => ({ key, value: { string: 'outside the range' } })));
+  const whole = Buffer.concat([around, buf, around, Buffer.from([0x0a, 0x7f])]);
+  const table = new Array<AnyValue | undefined>(keys.length).fill(undefined);
+  new AttributeRowReader(keys).readRowIn(whole, around.length, around.length + buf.length, table, 0, 1);
+  return keys.map((_, k) => table[k]);
+}
+
 /** What getAttributes (the protobufjs-based reference) gives for the same keys, in key order. */
 function referenceKeys(buf: Uint8Array, keys: string[]): (AnyValue | undefined)[] {
   const found = getAttributes(buf, new Set(keys));
@@ -148,6 +160,7 @@ describe('AttributeRowReader', () => {
     const longVarints = Buffer.from([0x8a, 0x00, 0x06, 0x0a, 0x81, 0x00, 0x61, 0x12, 0x00]);
     for (const buf of [unknownInEntry.finish(), unknownAtTop, longVarints]) {
       expect(readKeys(buf, ['a', 'z'])).toEqual(referenceKeys(buf, ['a', 'z']));
+      expect(readKeysIn(buf, ['a', 'z'])).toEqual(referenceKeys(buf, ['a', 'z']));
       expect(readKeys(buf, ['a', 'z'])[0]).toBeDefined();
     }
   });
@@ -172,6 +185,7 @@ describe('AttributeRowReader', () => {
   ])('malformed bytes (%s) throw the OtlpDecodeError getAttributes throws', (_label, bytes) => {
     const got = outcome(() => readKeys(bytes, ['', 'a']));
     expect(got).toEqual(outcome(() => referenceKeys(bytes, ['', 'a'])));
+    expect(outcome(() => readKeysIn(bytes, ['', 'a']))).toEqual(got);
     expect(got).toEqual({ error: expect.stringMatching(/^OtlpDecodeError\/invalid_protobuf: /) });
   });
 
@@ -235,6 +249,7 @@ describe('AttributeRowReader', () => {
       const want = outcome(() => referenceKeys(buf, keys));
       if ('error' in (want as object)) errors++;
       expect([i, outcome(() => readKeys(buf, keys))]).toEqual([i, want]);
+      expect([i, outcome(() => readKeysIn(buf, keys))]).toEqual([i, want]);
     }
     expect(errors).toBeGreaterThan(100); // the corruptions did produce malformed lists
   });

@@ -39,21 +39,38 @@ export class AttributeRowReader {
    * absent keys are not written: pass a table whose slots for this row are undefined.
    */
   readRow(buf: Uint8Array, table: (AnyValue | undefined)[], row: number, rows: number): void {
-    if (this.ordinals.size === 0) return;
-    const b = asBuffer(buf);
-    if (!this.readUsualEncoding(b, table, row, rows)) this.readAnyEncoding(b, table, row, rows);
+    this.readRowIn(asBuffer(buf), 0, buf.length, table, row, rows);
   }
 
-  /** The single pass over the usual encoding; false (having thrown nothing) when `buf` holds anything else. */
-  private readUsualEncoding(buf: Buffer, table: (AnyValue | undefined)[], row: number, rows: number): boolean {
+  /**
+   * readRow over the KeyValueList at buf[start, end), e.g. a span's attributes where they lie in
+   * its record, without creating a view of them. Same results and errors as readRow on that view.
+   */
+  readRowIn(buf: Buffer, start: number, end: number, table: (AnyValue | undefined)[], row: number, rows: number): void {
+    if (this.ordinals.size === 0) return;
+    let usual: boolean;
+    try {
+      usual = this.readUsualEncoding(buf, start, end, table, row, rows);
+    } catch (error) {
+      if (start === 0 && end === buf.length) throw error;
+      // Error messages name offsets: read the range again as a buffer of its own, so they are
+      // the offsets within the list, as readRow gives them.
+      this.clearRow(table, row, rows);
+      this.readRowIn(buf.subarray(start, end), 0, end - start, table, row, rows);
+      return;
+    }
+    if (!usual) this.readAnyEncoding(buf.subarray(start, end), table, row, rows);
+  }
+
+  /** The single pass over the usual encoding; false (having thrown nothing) when buf[start, end) holds anything else. */
+  private readUsualEncoding(buf: Buffer, start: number, end: number, table: (AnyValue | undefined)[], row: number, rows: number): boolean {
     const entry = this.entry;
     const ordinals = this.ordinals;
     const wanted = ordinals.size;
-    const end = buf.length;
     let found = 0;
-    let pos = 0;
+    let pos = start;
     while (pos < end) {
-      if (!readEntry(buf, pos, entry, this.cursor)) return false;
+      if (!readEntry(buf, pos, entry, this.cursor, end)) return false;
       pos = entry.end;
       const ordinal = ordinals.ordinalAt(buf, entry.keyStart, entry.keyEnd);
       if (ordinal < 0) continue;
@@ -65,10 +82,14 @@ export class AttributeRowReader {
     return true;
   }
 
+  private clearRow(table: (AnyValue | undefined)[], row: number, rows: number): void {
+    for (let k = 0; k < this.ordinals.size; k++) table[k * rows + row] = undefined;
+  }
+
   /** Any encoding, malformed included: the protobufjs-based getAttributes decides. */
   private readAnyEncoding(buf: Buffer, table: (AnyValue | undefined)[], row: number, rows: number): void {
     const keys = this.ordinals.keys;
-    for (let k = 0; k < keys.length; k++) table[k * rows + row] = undefined;
+    this.clearRow(table, row, rows);
     const values = getAttributes(buf, this.keySet);
     for (let k = 0; k < keys.length; k++) table[k * rows + row] = values.get(keys[k]!);
   }

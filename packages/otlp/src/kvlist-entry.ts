@@ -19,24 +19,23 @@ export class EntryBounds {
 }
 
 /**
- * Reads the bounds of the KeyValueList entry at `pos` into `e`; false when it is not in the usual
- * encoding. The common shape (key then value, every length in one byte) is recognized directly;
+ * Reads the bounds of the KeyValueList entry at `pos` (of a list that ends at `end`) into `e`;
+ * false when it is not in the usual encoding. The common shape (key then value, every length in one byte) is recognized directly;
  * other shapes are read field by field.
  */
-export function readEntry(buf: Buffer, pos: number, e: EntryBounds, c: EntryCursor): boolean {
-  const end = buf.length;
+export function readEntry(buf: Buffer, pos: number, e: EntryBounds, c: EntryCursor, end: number = buf.length): boolean {
   if (buf[pos] !== KVLIST_VALUES || pos + 1 >= end) return false;
   const length = buf[pos + 1]!;
-  if (length >= 0x80) return readEntryFields(buf, pos, e, c);
+  if (length >= 0x80) return readEntryFields(buf, pos, e, c, end);
   const start = pos + 2;
   const entryEnd = start + length;
   if (entryEnd > end) return false;
-  if (length < 4 || buf[start] !== KV_KEY) return readEntryFields(buf, pos, e, c);
+  if (length < 4 || buf[start] !== KV_KEY) return readEntryFields(buf, pos, e, c, end);
   const keyLength = buf[start + 1]!;
   const keyEnd = start + 2 + keyLength;
-  if (keyLength >= 0x80 || keyEnd + 2 > entryEnd || buf[keyEnd] !== KV_VALUE) return readEntryFields(buf, pos, e, c);
+  if (keyLength >= 0x80 || keyEnd + 2 > entryEnd || buf[keyEnd] !== KV_VALUE) return readEntryFields(buf, pos, e, c, end);
   const valueLength = buf[keyEnd + 1]!;
-  if (valueLength >= 0x80 || keyEnd + 2 + valueLength !== entryEnd) return readEntryFields(buf, pos, e, c);
+  if (valueLength >= 0x80 || keyEnd + 2 + valueLength !== entryEnd) return readEntryFields(buf, pos, e, c, end);
   e.end = entryEnd;
   e.keyStart = start + 2;
   e.keyEnd = keyEnd;
@@ -46,10 +45,10 @@ export function readEntry(buf: Buffer, pos: number, e: EntryBounds, c: EntryCurs
 }
 
 /** readEntry for any order and number of key and value fields, and lengths of up to four varint bytes. */
-function readEntryFields(buf: Buffer, pos: number, e: EntryBounds, c: EntryCursor): boolean {
+function readEntryFields(buf: Buffer, pos: number, e: EntryBounds, c: EntryCursor, end: number): boolean {
   c.pos = pos;
-  if (c.varint(buf) !== KVLIST_VALUES) return false;
-  const entryEnd = c.lengthEnd(buf, buf.length);
+  if (c.varint(buf, end) !== KVLIST_VALUES) return false;
+  const entryEnd = c.lengthEnd(buf, end, end);
   if (entryEnd < 0) return false;
   e.end = entryEnd;
   e.keyStart = 0;
@@ -57,9 +56,9 @@ function readEntryFields(buf: Buffer, pos: number, e: EntryBounds, c: EntryCurso
   e.valueStart = -1;
   e.valueEnd = -1;
   while (c.pos < entryEnd) {
-    const tag = c.varint(buf);
+    const tag = c.varint(buf, end);
     if (tag !== KV_KEY && tag !== KV_VALUE) return false;
-    const fieldEnd = c.lengthEnd(buf, entryEnd);
+    const fieldEnd = c.lengthEnd(buf, end, entryEnd);
     if (fieldEnd < 0) return false;
     if (tag === KV_KEY) {
       e.keyStart = c.pos;
@@ -77,9 +76,9 @@ function readEntryFields(buf: Buffer, pos: number, e: EntryBounds, c: EntryCurso
 export class EntryCursor {
   pos = 0;
 
-  /** A varint of 1 to 4 bytes that ends inside `buf` (advancing past it), else -1 (position unspecified). */
-  varint(buf: Buffer): number {
-    const n = buf.length;
+  /** A varint of 1 to 4 bytes that ends before `end` (advancing past it), else -1 (position unspecified). */
+  varint(buf: Buffer, end: number = buf.length): number {
+    const n = end;
     let p = this.pos;
     if (p < n && buf[p]! < 0x80) {
       this.pos = p + 1;
@@ -97,11 +96,11 @@ export class EntryCursor {
     return -1;
   }
 
-  /** Reads a length prefix; the end of the payload when it lies within `limit`, else -1. */
-  lengthEnd(buf: Buffer, limit: number): number {
-    const length = this.varint(buf);
+  /** Reads a length prefix (ending before `end`); the end of the payload when it lies within `limit`, else -1. */
+  lengthEnd(buf: Buffer, end: number, limit: number): number {
+    const length = this.varint(buf, end);
     if (length < 0) return -1;
-    const end = this.pos + length;
-    return end <= limit ? end : -1;
+    const payloadEnd = this.pos + length;
+    return payloadEnd <= limit ? payloadEnd : -1;
   }
 }

@@ -16,6 +16,28 @@ const trace = testTrace({
 });
 
 describe('CompiledAttributeKeys', () => {
+  test('spans that tell where their attributes lie are read in place through readRowIn', () => {
+    const reader = new TableProtobufAttributeReader();
+    const tableReader = reader.compileKeys(['http.route', 'code']);
+    const inPlace: [number, number][] = [];
+    reader.compileKeys = () => ({
+      readRow: (buf, table, row, rows) => tableReader.readRow(buf, table, row, rows),
+      readRowIn: (buf, start, end, table, row, rows) => {
+        inPlace.push([start, end]);
+        tableReader.readRow(buf.subarray(start, end), table, row, rows);
+      },
+    });
+    const keys = new CompiledAttributeKeys(['http.route', 'code'], reader);
+    // the second span's attributes inside a larger buffer, with bytes around them
+    const second = trace.spans[1]!;
+    const whole = Buffer.concat([Buffer.from('before'), second.attributes, Buffer.from('after')]);
+    const inPlaceSpan = { ...second, attributes: Buffer.from('not read'), readAttributeBounds: (out: { source: Buffer; start: number; end: number }) => Object.assign(out, { source: whole, start: 6, end: 6 + second.attributes.length }) };
+    const mixed = { ...trace, spans: [trace.spans[0]!, inPlaceSpan, trace.spans[2]!] };
+    expect(keys.readTable(mixed)).toEqual(keys.readTable(trace));
+    expect(inPlace).toEqual([[6, 6 + second.attributes.length]]);
+  });
+
+
   test('a compileKeys reader: one table, key-major, resources first, then spans', () => {
     const reader = new TableProtobufAttributeReader();
     const keys = new CompiledAttributeKeys(['service.name', 'http.route', 'code'], reader);

@@ -1,4 +1,4 @@
-import type { AttrValue, AttributeReader, AttributeTableReader, TraceView } from './trace-view';
+import type { AttrValue, AttributeBounds, AttributeBoundsShortcut, AttributeReader, AttributeTableReader, TraceView } from './trace-view';
 
 /** One trace's values of every compiled key: table[ordinal * rows + row], rows = resources, then spans. */
 export type AttributeTable = (AttrValue | undefined)[];
@@ -34,10 +34,22 @@ export class CompiledAttributeKeys {
     // filled (not holey): the columns handed to policies are plain dense arrays
     const table: AttributeTable = new Array<AttrValue | undefined>(rows * this.keys.length).fill(undefined);
     for (let r = 0; r < resources.length; r++) reader.readRow(resources[r]!.attributes, table, r, rows);
-    for (let s = 0; s < spans.length; s++) reader.readRow(spans[s]!.attributes, table, resources.length + s, rows);
+    const readIn = reader.readRowIn;
+    for (let s = 0; s < spans.length; s++) {
+      const span = spans[s]! as TraceView['spans'][number] & AttributeBoundsShortcut;
+      if (readIn !== undefined && span.readAttributeBounds !== undefined) {
+        span.readAttributeBounds(bounds);
+        readIn.call(reader, bounds.source, bounds.start, bounds.end, table, resources.length + s, rows);
+      } else {
+        reader.readRow(span.attributes, table, resources.length + s, rows);
+      }
+    }
     return table;
   }
 }
+
+/** Scratch for readAttributeBounds (tables are read one at a time). */
+const bounds: AttributeBounds = { source: Buffer.alloc(0), start: 0, end: 0 };
 
 function compileTableReader(keys: readonly string[], reader: AttributeReader): AttributeTableReader | undefined {
   if (keys.length === 0) return undefined;

@@ -44,6 +44,26 @@ export interface AttributeTableReader {
    * bytes, like `get`.
    */
   readRow(buf: Buffer, table: (AttrValue | undefined)[], row: number, rows: number): void;
+  /**
+   * Optional: readRow over the KeyValueList at buf[start, end), for spans that tell where their
+   * attributes lie (see AttributeBounds) without creating a view of them.
+   */
+  readRowIn?(buf: Buffer, start: number, end: number, table: (AttrValue | undefined)[], row: number, rows: number): void;
+}
+
+/** Where a span's `attributes` bytes lie: buffer and range. */
+export interface AttributeBounds {
+  source: Buffer;
+  start: number;
+  end: number;
+}
+
+/**
+ * What a span may offer besides TraceSpanView (as @tailstream/avro's lazily read spans do):
+ * where its attributes lie, so a table reader with readRowIn reads them without a view.
+ */
+export interface AttributeBoundsShortcut {
+  readAttributeBounds?(out: AttributeBounds): void;
 }
 
 /** The span fields policies read. */
