@@ -99,6 +99,18 @@ describe('TraceBuffer decision timing', () => {
     expect(buffer.stats().decided).toMatchObject({ span_limit: 1, byte_limit: 1 });
   });
 
+  test('a late poll that finds both waits expired names the one that expired first', () => {
+    const buffer = new TraceBuffer({ config: { ...config, decisionWaitMs: 3_000, decisionWaitAfterRootMs: 500 } });
+    // 1: root at 100, quiet from 600 (before its wait ends at 3,000); 2: no root; 3: spans keep coming until 2,800, quiet at 3,300
+    buffer.add(batchOf(1, [span({ id: 1, parent: 9 })]), 0, 0);
+    buffer.add(batchOf(1, [span({ id: 2 })]), 1, 100);
+    buffer.add(batchOf(2, [span({ id: 3, parent: 9 })]), 2, 0);
+    buffer.add(batchOf(3, [span({ id: 4 })]), 3, 0);
+    buffer.add(batchOf(3, [span({ id: 5, parent: 4 })]), 4, 2_800);
+    expect(ids(buffer.poll(10_000))).toEqual(['1:root_quiet', '2:wait', '3:wait']);
+    expect(buffer.stats().decided).toMatchObject({ root_quiet: 1, wait: 2 });
+  });
+
   test('poll returns expired traces oldest first, then root-quiet ones', () => {
     const buffer = new TraceBuffer({ config });
     buffer.add(batchOf(1, [span({ id: 1, parent: 9 })]), 0, 0);

@@ -133,7 +133,7 @@ export class TraceBuffer implements BudgetMember {
     const wait = this.config.decisionWaitMs;
     for (const trace of this.traces.values()) {
       if (trace.firstArrivalMs + wait > nowMs) break;
-      this.decide(trace, 'wait', nowMs);
+      this.decide(trace, this.expiredReason(trace), nowMs);
     }
     const afterRoot = this.config.decisionWaitAfterRootMs;
     if (afterRoot > 0) {
@@ -252,6 +252,17 @@ export class TraceBuffer implements BudgetMember {
       if (trace.pinnedSinceMs + after > nowMs) break;
       this.detach(trace);
     }
+  }
+
+  /**
+   * The reason for a trace past its decision_wait: `root_quiet` when its root went quiet earlier
+   * than that (a poll late in buffer time, e.g. after a batch spanning seconds of a backlog, finds
+   * both due; the earlier one is why the trace was due), else `wait`.
+   */
+  private expiredReason(trace: AssemblingTrace): DecisionReason {
+    const afterRoot = this.config.decisionWaitAfterRootMs;
+    const quietAt = trace.lastArrivalMs + afterRoot;
+    return afterRoot > 0 && trace.hasRoot && quietAt < trace.firstArrivalMs + this.config.decisionWaitMs ? 'root_quiet' : 'wait';
   }
 
   private detach(trace: AssemblingTrace): void {
