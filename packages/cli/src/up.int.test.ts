@@ -3,7 +3,7 @@
  * load generator, progress, a summary read back from ClickHouse, and a clean shutdown.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testInfra, uniqueTopicPrefix } from '@tailstream/test-harness';
@@ -27,7 +27,8 @@ describe('tailstream up', () => {
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect({ code, output }).toMatchObject({ code: 0 });
+    // On failure, the whole output and the tail of each worker's log are in the assertion message.
+    expect(`exit ${code}\n${output}${code === 0 ? '' : workerLogTails(output)}`).toMatch(/^exit 0\n/);
     expect(output).toContain(`topics ${prefix}*`);
     expect(output).toMatch(/\[up\] in \d+ spans\/s .*decided \d+ traces, kept [\d.]+% .*consumer lag \d+ msgs/);
     expect(output).toMatch(/load sent: \d+ spans accepted \(0 rejected, 0 failed\)/);
@@ -38,3 +39,12 @@ describe('tailstream up', () => {
     expect(output).toContain('shutting down: ingest, sampler, aggregator');
   }, 240_000);
 });
+
+/** The last 6 KB of each worker log named by the "logs: DIR" line of `up`'s output. */
+function workerLogTails(output: string): string {
+  const dir = /\[up\] logs: (.+)/.exec(output)?.[1]?.trim();
+  if (!dir || !existsSync(dir)) return '\n(no worker logs found)';
+  return readdirSync(dir)
+    .map((name) => `\n--- ${name} (tail) ---\n${readFileSync(join(dir, name), 'utf8').slice(-6000)}`)
+    .join('');
+}

@@ -133,3 +133,88 @@ describe('PartitionedConsumer lag gauge on a real broker', () => {
     }
   });
 });
+
+describe('PartitionedConsumer after kafkajs crashes it', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  const topic = `${uniqueTopicPrefix('consumer-crash')}in`;
+
+  beforeAll(async () => {
+    kafka = createKafka({ brokers: testInfra().kafkaBrokers.split(','), clientId: 'consumer-crash-test' }, logger);
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  const produce = (values: string[]) => producer.send({ topic, acks: -1, messages: values.map((value) => ({ partition: 0, value })) });
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `m-${from + i}`);
+
+  it('revokes its partitions, is not ready until the restart rejoins, and the handler reads again from the last commit', async () => {
+    await produce(range(0, 10));
+    const registry = new Registry();
+    const events: string[] = [];
+    /** What the handler holds for the partition since it was (re)assigned, like a worker's buffers. */
+    let held: string[] = [];
+    let failing = true;
+    let runningAtRevoke: boolean | undefined;
+    const consumer: PartitionedConsumer = new PartitionedConsumer(kafka, {
+      groupId: uniqueGroupId('consumer-crash'),
+      topics: [topic],
+      logger,
+      registry,
+      metricPrefix: 'test',
+      lagRefreshMs: 0,
+      retries: 1,
+      handler: {
+        onAssigned: async () => {
+          events.push('assigned');
+          held = [];
+        },
+        onRevoked: async () => {
+          events.push('revoked');
+          runningAtRevoke = consumer.isRunning;
+        },
+        handleBatch: async (batch: PartitionBatch) => {
+          const values = batch.messages.map((m) => m.value?.toString() ?? '');
+          // a batch that fails every time until kafkajs's retries run out and it crashes the consumer
+          if (failing && values.includes('m-12')) {
+            if (consumer.crashes > 0) failing = false;
+            throw new Error('handler failed on m-12');
+          }
+          held.push(...values);
+          const last = batch.messages[batch.messages.length - 1]!;
+          await consumer.commit(batch.topic, batch.partition, BigInt(last.offset) + 1n);
+        },
+      },
+    });
+    await consumer.start();
+    try {
+      await waitFor('first messages handled and committed', async () => held.length, (n) => n === 10, 30_000);
+      expect(consumer.isRunning).toBe(true);
+      await produce(range(10, 15));
+      await waitFor('the crash', async () => consumer.crashes, (n) => n >= 1, 60_000);
+      await waitFor('messages after the restart', async () => held.length, (n) => n === 5, 60_000);
+      await waitFor('ready again', async () => consumer.isRunning, (v) => v, 30_000);
+
+      // the crash revoked the partition (while not running) and the restart assigned it afresh
+      expect(events.slice(0, 3)).toEqual(['assigned', 'revoked', 'assigned']);
+      expect(runningAtRevoke).toBe(false);
+      // read again from the last commit (offset 10), each message once, none of the old state kept
+      expect(held).toEqual(range(10, 15));
+      expect(consumer.isAlive).toBe(true);
+      const crashes = parsePrometheus(await registry.metrics()).filter((x) => x.name === 'test_consumer_crashes_total');
+      expect(crashes.map((x) => [x.labels.restart, x.value])).toEqual([['true', consumer.crashes]]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface PartitionBatch {
   topic: string;
@@ -47,6 +47,12 @@ export interface PartitionedConsumerOptions {
    * the next fetch, however far behind the consumer is.
    */
   lagRefreshMs?: number;
+  /**
+   * Retries of a failing broker call or batch before kafkajs gives up and crashes the consumer
+   * (default 10, about 30 s with the client's back-off). A crashed consumer restarts by itself when
+   * the cause is retriable; see `crashes`.
+   */
+  retries?: number;
 }
 
 const DEFAULT_LAG_REFRESH_MS = 5000;
@@ -66,7 +72,13 @@ export class PartitionedConsumer {
   /** Next offset to handle per assigned partition (first offset of the batch being handled). */
   private readonly position = new Map<string, bigint>();
   private running = false;
+  /** Set by a crash; cleared when kafkajs's restart joins the group again. */
   private crashed: Error | undefined;
+  /** Set by a crash kafkajs will not restart from: the consumer is dead until the process restarts. */
+  private fatal: Error | undefined;
+  /** Revoking every partition after a crash; batches of the restarted consumer wait for it. */
+  private recovery: Promise<void> | undefined;
+  private crashCount = 0;
   private lagTimer: NodeJS.Timeout | undefined;
   private lagRefresh: Promise<void> | undefined;
   private admin: Admin | undefined;
@@ -83,20 +95,28 @@ export class PartitionedConsumer {
       maxBytesPerPartition: options.maxBytesPerPartition ?? 4 << 20,
       maxBytes: 32 << 20,
       allowAutoTopicCreation: false,
-      retry: { retries: 10 },
+      retry: { retries: options.retries ?? 10 },
     });
     this.metrics = options.registry ? createConsumerMetrics(options.registry, options.metricPrefix ?? 'tailstream') : undefined;
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       void this.onGroupJoin(event.payload.memberAssignment);
     });
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.crashed = event.payload.error;
-      this.options.logger.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
-    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => this.onCrash(event.payload.error, event.payload.restart));
   }
 
+  /** Started, not stopped, and not crashed (a restarted consumer counts again once it rejoined). */
   get isRunning(): boolean {
     return this.running && !this.crashed;
+  }
+
+  /** False only after a crash kafkajs does not restart from: the process should be restarted. */
+  get isAlive(): boolean {
+    return !this.fatal;
+  }
+
+  /** Crashes since start (each one revoked every partition). */
+  get crashes(): number {
+    return this.crashCount;
   }
 
   /** Partitions currently assigned, as `topic:partition`. */
@@ -202,7 +222,33 @@ export class PartitionedConsumer {
     }
   }
 
+  /**
+   * kafkajs gave up on a broker call or a batch (its retries ran out) and stopped the consumer; it
+   * restarts it after a back-off when the cause is retriable. Whatever the handler holds for its
+   * partitions is dropped, as on a rebalance: the restarted consumer reads again from the last
+   * commit, and handling those messages on top of the old state would count them twice.
+   */
+  private onCrash(error: Error, restart: boolean): void {
+    this.crashCount += 1;
+    this.crashed = error;
+    if (!restart) this.fatal = error;
+    this.metrics?.crashes.inc({ restart: String(restart) });
+    this.options.logger.error(
+      { err: error, restart, partitions: [...this.assigned].sort() },
+      restart ? 'consumer crashed: partitions revoked, kafkajs restarts it from the last commit' : 'consumer crashed and will not restart: restart the process',
+    );
+    const previous = this.recovery ?? Promise.resolve();
+    this.recovery = previous.then(async () => {
+      for (const k of [...this.assigned]) await this.revoke(k);
+    });
+  }
+
   private async onGroupJoin(memberAssignment: Record<string, number[]>): Promise<void> {
+    if (this.recovery) await this.recovery;
+    if (this.crashed && !this.fatal) {
+      this.options.logger.info({ crashes: this.crashCount }, 'consumer restarted after a crash and joined the group');
+      this.crashed = undefined;
+    }
     const now = new Set<string>();
     for (const [topic, partitions] of Object.entries(memberAssignment)) {
       for (const p of partitions) now.add(key(topic, p));
@@ -230,6 +276,7 @@ export class PartitionedConsumer {
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    if (this.recovery) await this.recovery;
     const k = key(batch.topic, batch.partition);
     const labels = { topic: batch.topic, partition: String(batch.partition) };
     this.assigned.add(k);
@@ -288,6 +335,12 @@ function createConsumerMetrics(registry: Registry, prefix: string) {
       name: `${prefix}_consumer_batch_messages`,
       help: 'Messages per fetched batch.',
       buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000],
+      registers: [registry],
+    }),
+    crashes: new Counter({
+      name: `${prefix}_consumer_crashes_total`,
+      help: 'Times kafkajs stopped the consumer after its retries ran out; restart="true" when it restarts it (every partition is revoked and read again from its last commit), "false" when the process must be restarted.',
+      labelNames: ['restart'],
       registers: [registry],
     }),
     processing: new Histogram({

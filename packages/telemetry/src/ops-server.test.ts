@@ -40,6 +40,28 @@ describe('OpsServer', () => {
       await ops.stop();
     }
   });
+
+  it('answers /healthz 503 naming the failed liveness check', async () => {
+    const ops = new OpsServer({ host: '127.0.0.1', port: 0, registry: createRegistry('test') });
+    let consumerAlive = true;
+    ops.addLivenessCheck('kafka_consumer', () => consumerAlive);
+    ops.addLivenessCheck('throws', () => {
+      if (!consumerAlive) throw new Error('boom');
+      return true;
+    });
+    const base = `http://127.0.0.1:${await ops.start()}`;
+    try {
+      const ok = await fetch(`${base}/healthz`);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ status: 'ok', checks: { kafka_consumer: true, throws: true } });
+      consumerAlive = false;
+      const failed = await fetch(`${base}/healthz`);
+      expect(failed.status).toBe(503);
+      expect(await failed.json()).toEqual({ status: 'failed', checks: { kafka_consumer: false, throws: false } });
+    } finally {
+      await ops.stop();
+    }
+  });
 });
 
 describe('Shutdown', () => {

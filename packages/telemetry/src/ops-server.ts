@@ -14,12 +14,14 @@ export interface OpsServerOptions {
 }
 
 /**
- * The operations HTTP server: `/metrics` (Prometheus), `/healthz` (process alive), `/readyz`
- * (ready for traffic: the worker finished starting, all checks pass and shutdown has not started).
+ * The operations HTTP server: `/metrics` (Prometheus), `/healthz` (alive: every liveness check
+ * passes; a failing one means only a restart of the process helps), `/readyz` (ready for traffic:
+ * the worker finished starting, all readiness checks pass and shutdown has not started).
  */
 export class OpsServer {
   private server: Server | undefined;
   private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly livenessChecks = new Map<string, () => boolean>();
   private shuttingDown = false;
   /** False until markStarted(): the server answers while the worker is still starting its receivers. */
   private started = false;
@@ -36,6 +38,23 @@ export class OpsServer {
 
   addReadinessCheck(name: string, check: ReadinessCheck): void {
     this.checks.set(name, check);
+  }
+
+  /** A check that fails only when the process cannot recover by itself; `/healthz` answers 503 then. */
+  addLivenessCheck(name: string, check: () => boolean): void {
+    this.livenessChecks.set(name, check);
+  }
+
+  liveness(): { alive: boolean; checks: Record<string, boolean> } {
+    const checks: Record<string, boolean> = {};
+    for (const [name, check] of this.livenessChecks) {
+      try {
+        checks[name] = check();
+      } catch {
+        checks[name] = false;
+      }
+    }
+    return { alive: Object.values(checks).every(Boolean), checks };
   }
 
   /** The worker finished starting (every receiver listens): `/readyz` may answer 200 from now on. */
@@ -95,8 +114,10 @@ export class OpsServer {
     switch (url.pathname) {
       case '/metrics':
         return { status: 200, body: await this.options.registry.metrics(), contentType: this.options.registry.contentType };
-      case '/healthz':
-        return { status: 200, body: JSON.stringify({ status: 'ok' }) };
+      case '/healthz': {
+        const { alive, checks } = this.liveness();
+        return { status: alive ? 200 : 503, body: JSON.stringify({ status: alive ? 'ok' : 'failed', checks }) };
+      }
       case '/readyz': {
         const { ready, checks } = await this.readiness();
         return { status: ready ? 200 : 503, body: JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }) };

@@ -65,6 +65,7 @@ export async function startAggregator(config: AggregatorConfig, options: { logge
     consumers.push(consumer);
     await consumer.start();
     ops.addReadinessCheck(`kafka_consumer_${suffix}`, () => consumer.isRunning);
+    ops.addLivenessCheck(`kafka_consumer_${suffix}`, () => consumer.isAlive);
     return consumer;
   };
   // Handlers commit through their consumer, which is created with the handler: a late-bound reference.

@@ -116,6 +116,7 @@ export async function startIngest(config: IngestConfig, options: { logger?: Logg
     });
     await consumer.start();
     ops.addReadinessCheck('kafka_consumer', () => consumer!.isRunning);
+    ops.addLivenessCheck('kafka_consumer', () => consumer!.isAlive);
     logger.info({ topic, encoding: config.otlpKafka.encoding }, 'consuming OTLP from Kafka');
   }
 

@@ -87,6 +87,7 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
   await consumer.start();
   bound.consumer = consumer;
   ops.addReadinessCheck('kafka_consumer', () => consumer.isRunning);
+  ops.addLivenessCheck('kafka_consumer', () => consumer.isAlive);
   ops.addReadinessCheck('kafka_producer', () => producer.isConnected);
 
   let ticking: Promise<void> | undefined;

@@ -169,17 +169,19 @@ ClickHouse, and shuts everything down cleanly. Worker logs go to .tailstream/log
 
 async function waitReady(worker: Worker, logDir: string): Promise<void> {
   const deadline = Date.now() + 90_000;
+  let last = 'its ops server never answered';
   while (Date.now() < deadline) {
     if (worker.child.exitCode !== null) throw new Error(`${worker.name} exited with code ${worker.child.exitCode}; see ${join(logDir, `${worker.name}.log`)}`);
     try {
       const res = await fetch(`${worker.opsUrl}/readyz`);
       if (res.ok) return;
+      last = `/readyz said ${await res.text()}`;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${worker.name} was not ready within 90 s; see ${join(logDir, `${worker.name}.log`)}`);
+  throw new Error(`${worker.name} was not ready within 90 s (${last}); see ${join(logDir, `${worker.name}.log`)}`);
 }
 
 let previous: { at: number; spans: number } | undefined;
