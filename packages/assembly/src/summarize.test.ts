@@ -36,6 +36,11 @@ describe('summarize', () => {
       root: 6,
     },
     { name: 'two roots: the earlier one', spans: [span({ id: 1, startNs: 9n }), span({ id: 2, startNs: 4n })], root: 2 },
+    {
+      name: 'two roots among earlier children: the earlier root',
+      spans: [span({ id: 5, parent: 1, startNs: 1n }), span({ id: 1, startNs: 9n }), span({ id: 6, parent: 2, startNs: 2n }), span({ id: 2, startNs: 8n })],
+      root: 2,
+    },
     { name: 'equal starts: the lower span ID', spans: [span({ id: 8, startNs: 4n }), span({ id: 3, startNs: 4n })], root: 3 },
   ];
   test.each(rootCases)('root: $name (in any order)', ({ spans, root }) => {

@@ -54,17 +54,15 @@ export function summarize(trace: SummarizableTrace, decision: SummaryDecision): 
   };
 }
 
-/** The root span as summarize() defines it (order-independent). */
+/**
+ * The root span as summarize() defines it (order-independent). Only root spans are compared
+ * (usually there is one, so no start time is read); the earliest of all spans only without one.
+ */
 export function findRoot(spans: readonly SpanRecord[]): SpanRecord {
   let best: SpanRecord | undefined;
-  let bestIsRoot = false;
-  for (const span of spans) {
-    const isRoot = isRootSpan(span);
-    if (best === undefined || (isRoot && !bestIsRoot) || (isRoot === bestIsRoot && comesFirst(span, best))) {
-      best = span;
-      bestIsRoot = isRoot;
-    }
-  }
+  for (const span of spans) if (isRootSpan(span) && (best === undefined || comesFirst(span, best))) best = span;
+  if (best !== undefined) return best;
+  for (const span of spans) if (best === undefined || comesFirst(span, best)) best = span;
   if (best === undefined) throw new RangeError('a trace without spans has no root');
   return best;
 }

@@ -1,6 +1,6 @@
 import { CompiledAttributeKeys } from './attribute-keys';
 import { PolicyEngine } from './engine';
-import { EvalContext } from './eval-context';
+import { EvalContext, resourceValues, spanValues } from './eval-context';
 import { loadPolicyFile } from './file/load-policy-file';
 import {
   BatchingProtobufAttributeReader,
@@ -92,13 +92,13 @@ describe('EvalContext with compiled keys', () => {
   test('the first request reads every compiled key at once; other keys are read one by one', () => {
     const reader = new TableProtobufAttributeReader();
     const ctx = new EvalContext(trace, reader, new CompiledAttributeKeys(['http.route', 'service.name'], reader));
-    expect(ctx.values('service.name')).toEqual({
-      resources: [{ string: 'checkout' }, undefined],
-      spans: [undefined, undefined, undefined],
-    });
-    expect(ctx.values('http.route').spans).toEqual([{ string: '/api/x' }, { string: '/web' }, undefined]);
+    const serviceName = ctx.values('service.name');
+    expect(resourceValues(serviceName)).toEqual([{ string: 'checkout' }, undefined]);
+    expect(spanValues(serviceName)).toEqual([undefined, undefined, undefined]);
+    expect(spanValues(ctx.values('http.route'))).toEqual([{ string: '/api/x' }, { string: '/web' }, undefined]);
     expect([reader.rowReads, reader.reads]).toEqual([5, 0]);
-    expect(ctx.values('vip').spans).toEqual([{ bool: true }, undefined, undefined]);
+    expect(spanValues(ctx.values('vip'))).toEqual([{ bool: true }, undefined, undefined]);
+    expect(resourceValues(ctx.values('vip'))).toEqual([undefined, undefined]);
     expect([reader.rowReads, reader.reads]).toEqual([5, 5]);
     expect(ctx.values('http.route')).toBe(ctx.values('http.route'));
   });
@@ -186,10 +186,14 @@ shadow_policies:
   });
 });
 
-test('table columns are dense arrays (every slot present, absent values undefined)', () => {
+test('table columns are ranges of one dense table (every slot present, absent values undefined)', () => {
   const reader = new TableProtobufAttributeReader();
   const ctx = new EvalContext(trace, reader, new CompiledAttributeKeys(['vip', 'code'], reader));
-  const { resources, spans } = ctx.values('code');
-  expect(Object.keys(resources)).toEqual(['0', '1']);
-  expect(spans.map((v) => v === undefined)).toEqual([true, false, true]);
+  const code = ctx.values('code');
+  const vip = ctx.values('vip');
+  // 2 keys x (2 resources + 3 spans), key ordinal order: vip's rows first
+  expect(code.values).toBe(vip.values);
+  expect(Object.keys(code.values)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  expect([vip.from, vip.spansFrom, vip.to, code.from, code.spansFrom, code.to]).toEqual([0, 2, 5, 5, 7, 10]);
+  expect(spanValues(code).map((v) => v === undefined)).toEqual([true, false, true]);
 });

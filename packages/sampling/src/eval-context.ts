@@ -1,10 +1,25 @@
 import { type AttributeTable, CompiledAttributeKeys } from './attribute-keys';
 import type { AttrValue, AttributeReader, TraceView } from './trace-view';
 
-/** The values one attribute key has across a trace: per resource and per span (undefined = absent). */
+/**
+ * The values one attribute key has across a trace (undefined = absent), as a range of a shared
+ * array (no copy per key): values[from, spansFrom) per resource, values[spansFrom, to) per span.
+ */
 export interface AttributeValues {
-  readonly resources: readonly (AttrValue | undefined)[];
-  readonly spans: readonly (AttrValue | undefined)[];
+  readonly values: readonly (AttrValue | undefined)[];
+  readonly from: number;
+  readonly spansFrom: number;
+  readonly to: number;
+}
+
+/** The resources' values (a copy; for tests and tools). */
+export function resourceValues(v: AttributeValues): (AttrValue | undefined)[] {
+  return v.values.slice(v.from, v.spansFrom);
+}
+
+/** The spans' values (a copy; for tests and tools). */
+export function spanValues(v: AttributeValues): (AttrValue | undefined)[] {
+  return v.values.slice(v.spansFrom, v.to);
 }
 
 const NS_PER_MS = 1_000_000n;
@@ -45,18 +60,18 @@ export class EvalContext {
   private column(ordinal: number): AttributeValues {
     const table = (this.table ??= this.compiledKeys.readTable(this.trace));
     const resourceCount = this.trace.resources.length;
-    const spanCount = this.trace.spans.length;
-    const start = ordinal * (resourceCount + spanCount);
-    const spansStart = start + resourceCount;
-    return { resources: table.slice(start, spansStart), spans: table.slice(spansStart, spansStart + spanCount) };
+    const rows = resourceCount + this.trace.spans.length;
+    const from = ordinal * rows;
+    return { values: table, from, spansFrom: from + resourceCount, to: from + rows };
   }
 
   private readOneKey(key: string): AttributeValues {
     const reader = this.reader;
-    return {
-      resources: this.trace.resources.map((r) => reader.get(r.attributes, key)),
-      spans: this.trace.spans.map((s) => reader.get(s.attributes, key)),
-    };
+    const { resources, spans } = this.trace;
+    const values: (AttrValue | undefined)[] = [];
+    for (const r of resources) values.push(reader.get(r.attributes, key));
+    for (const s of spans) values.push(reader.get(s.attributes, key));
+    return { values, from: 0, spansFrom: resources.length, to: values.length };
   }
 
   /** Trace duration in whole milliseconds (latest end − earliest start, truncated toward zero). */

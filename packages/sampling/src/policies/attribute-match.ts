@@ -15,15 +15,18 @@ export function matchAcross(
   resourceMatches: (v: AttrValue) => boolean,
   spanMatches: (v: AttrValue) => boolean = resourceMatches,
 ): Decision {
+  const { values: all, spansFrom, to } = values;
   let hit = false;
-  for (const v of values.resources) {
+  for (let i = values.from; i < spansFrom; i++) {
+    const v = all[i];
     if (v !== undefined && resourceMatches(v)) {
       hit = true;
       break;
     }
   }
   if (!hit) {
-    for (const v of values.spans) {
+    for (let i = spansFrom; i < to; i++) {
+      const v = all[i];
       if (v !== undefined && spanMatches(v)) {
         hit = true;
         break;

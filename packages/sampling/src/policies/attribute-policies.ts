@@ -28,34 +28,36 @@ abstract class AttributePolicy implements Evaluator {
  */
 export class StringAttributeFilter extends AttributePolicy {
   private readonly invert: boolean;
-  private readonly matches: (s: string) => boolean;
+  // made once: evaluate() runs per trace and allocates nothing itself
+  private readonly resourceMatches: (v: AttrValue) => boolean;
+  private readonly spanMatches: (v: AttrValue) => boolean;
 
   constructor(config: StringAttributeConfig) {
     super(config.name, config.key);
     this.invert = config.invertMatch;
+    let matches: (s: string) => boolean;
     if (config.enabledRegexMatching) {
       const patterns = config.values.map(compileGoRegex);
-      this.matches = (s) => patterns.some((p) => p.test(s));
+      matches = (s) => {
+        for (const p of patterns) if (p.test(s)) return true;
+        return false;
+      };
     } else {
       const exact = new Set(config.values.filter((v) => v !== ''));
-      this.matches = (s) => exact.has(s);
+      matches = (s) => exact.has(s);
     }
+    this.resourceMatches = (v) => {
+      const s = stringOf(v);
+      return s !== undefined && matches(s);
+    };
+    this.spanMatches = (v) => {
+      const s = stringOf(v);
+      return s !== undefined && s !== '' && matches(s);
+    };
   }
 
   evaluate(ctx: EvalContext): Decision {
-    const matches = this.matches;
-    return matchAcross(
-      ctx.values(this.key),
-      this.invert,
-      (v) => {
-        const s = stringOf(v);
-        return s !== undefined && matches(s);
-      },
-      (v) => {
-        const s = stringOf(v);
-        return s !== undefined && s !== '' && matches(s);
-      },
-    );
+    return matchAcross(ctx.values(this.key), this.invert, this.resourceMatches, this.spanMatches);
   }
 }
 
@@ -80,10 +82,10 @@ export class NumericAttributeFilter extends AttributePolicy {
   }
 
   evaluate(ctx: EvalContext): Decision {
-    return matchAcross(ctx.values(this.key), this.invert, (v) => this.inRange(v));
+    return matchAcross(ctx.values(this.key), this.invert, this.inRange);
   }
 
-  private inRange(v: AttrValue): boolean {
+  private readonly inRange = (v: AttrValue): boolean => {
     if ('int' in v) {
       const n = v.int;
       return (this.minBig === undefined || n >= this.minBig) && (this.maxBig === undefined || n <= this.maxBig);
@@ -93,7 +95,7 @@ export class NumericAttributeFilter extends AttributePolicy {
       return (this.min === undefined || n >= this.min) && (this.max === undefined || n <= this.max);
     }
     return false;
-  }
+  };
 }
 
 /** `boolean_attribute`: a bool value of `key` equals `value`. Values of other types never match. */
@@ -108,7 +110,8 @@ export class BooleanAttributeFilter extends AttributePolicy {
   }
 
   evaluate(ctx: EvalContext): Decision {
-    const want = this.value;
-    return matchAcross(ctx.values(this.key), this.invert, (v) => 'bool' in v && v.bool === want);
+    return matchAcross(ctx.values(this.key), this.invert, this.isWanted);
   }
+
+  private readonly isWanted = (v: AttrValue): boolean => 'bool' in v && v.bool === this.value;
 }
