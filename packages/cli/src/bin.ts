@@ -45,5 +45,8 @@ main(process.argv.slice(2)).then(
       if (process.env.TAILSTREAM_DEBUG) console.error(error);
       process.exitCode = EXIT.FAILED;
     }
+    // A worker that failed to start may hold open handles (its ops server, Kafka clients): a
+    // supervisor must see the process end, not an idle one whose /readyz stays 503.
+    process.exit();
   },
 );
