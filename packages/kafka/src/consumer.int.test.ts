@@ -158,14 +158,14 @@ describe('PartitionedConsumer after kafkajs crashes it', () => {
   const produce = (values: string[]) => producer.send({ topic, acks: -1, messages: values.map((value) => ({ partition: 0, value })) });
   const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `m-${from + i}`);
 
-  it('revokes its partitions, is not ready until the restart rejoins, and the handler reads again from the last commit', async () => {
+  it('is not ready until the restart rejoins; the partition stays assigned and is read again from the last commit', async () => {
     await produce(range(0, 10));
     const registry = new Registry();
     const events: string[] = [];
-    /** What the handler holds for the partition since it was (re)assigned, like a worker's buffers. */
+    /** What the handler holds for the partition since it was assigned, like a worker's buffers. */
     let held: string[] = [];
     let failing = true;
-    let runningAtRevoke: boolean | undefined;
+    const runningWhileFailing: boolean[] = [];
     const consumer: PartitionedConsumer = new PartitionedConsumer(kafka, {
       groupId: uniqueGroupId('consumer-crash'),
       topics: [topic],
@@ -181,13 +181,16 @@ describe('PartitionedConsumer after kafkajs crashes it', () => {
         },
         onRevoked: async () => {
           events.push('revoked');
-          runningAtRevoke = consumer.isRunning;
         },
         handleBatch: async (batch: PartitionBatch) => {
           const values = batch.messages.map((m) => m.value?.toString() ?? '');
           // a batch that fails every time until kafkajs's retries run out and it crashes the consumer
           if (failing && values.includes('m-12')) {
-            if (consumer.crashes > 0) failing = false;
+            if (consumer.crashes > 0) {
+              // handled by the restarted consumer, before its rejoin was seen as complete or after
+              runningWhileFailing.push(consumer.isRunning);
+              failing = false;
+            }
             throw new Error('handler failed on m-12');
           }
           held.push(...values);
@@ -202,14 +205,14 @@ describe('PartitionedConsumer after kafkajs crashes it', () => {
       expect(consumer.isRunning).toBe(true);
       await produce(range(10, 15));
       await waitFor('the crash', async () => consumer.crashes, (n) => n >= 1, 60_000);
-      await waitFor('messages after the restart', async () => held.length, (n) => n === 5, 60_000);
+      await waitFor('messages after the restart', async () => held.length, (n) => n === 15, 60_000);
       await waitFor('ready again', async () => consumer.isRunning, (v) => v, 30_000);
 
-      // the crash revoked the partition (while not running) and the restart assigned it afresh
-      expect(events.slice(0, 3)).toEqual(['assigned', 'revoked', 'assigned']);
-      expect(runningAtRevoke).toBe(false);
-      // read again from the last commit (offset 10), each message once, none of the old state kept
-      expect(held).toEqual(range(10, 15));
+      // the partition stayed with the handler (as over a rebalance that keeps it): no revoke, no new assignment
+      expect(events).toEqual(['assigned']);
+      // read again from the last commit (offset 10): the failed batch's messages, each once
+      expect(held).toEqual(range(0, 15));
+      expect(runningWhileFailing.length).toBe(1);
       expect(consumer.isAlive).toBe(true);
       const crashes = parsePrometheus(await registry.metrics()).filter((x) => x.name === 'test_consumer_crashes_total');
       expect(crashes.map((x) => [x.labels.restart, x.value])).toEqual([['true', consumer.crashes]]);
@@ -217,4 +220,74 @@ describe('PartitionedConsumer after kafkajs crashes it', () => {
       await consumer.stop();
     }
   });
+});
+
+describe('PartitionedConsumer over a rebalance that keeps a partition', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  const topic = `${uniqueTopicPrefix('consumer-keep')}in`;
+
+  beforeAll(async () => {
+    kafka = createKafka({ brokers: testInfra().kafkaBrokers.split(','), clientId: 'consumer-keep-test' }, logger);
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2, replicationFactor: 1 }] });
+    producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  // What handlers rely on (the sampler skips records below what it handled, RED rewinds, the
+  // loader skips what it holds): kafkajs reads a partition it keeps again from the last commit.
+  it('hands the kept partition its records again from the last commit, without revoking it', async () => {
+    for (const partition of [0, 1]) {
+      await producer.send({ topic, acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ partition, value: `p${partition}-${i}` })) });
+    }
+    const groupId = uniqueGroupId('consumer-keep');
+    const seenByA: string[] = [];
+    const eventsA: string[] = [];
+    const a: PartitionedConsumer = new PartitionedConsumer(kafka, {
+      groupId,
+      topics: [topic],
+      logger,
+      lagRefreshMs: 0,
+      handler: {
+        onAssigned: async (_t, partition) => void eventsA.push(`assigned ${partition}`),
+        onRevoked: async (_t, partition) => void eventsA.push(`revoked ${partition}`),
+        // nothing is committed: everything stays to be read again from the start
+        handleBatch: async (batch: PartitionBatch) => void seenByA.push(...batch.messages.map((m) => m.value?.toString() ?? '')),
+      },
+    });
+    const seenByB: string[] = [];
+    const b = new PartitionedConsumer(kafka, {
+      groupId,
+      topics: [topic],
+      logger,
+      lagRefreshMs: 0,
+      handler: { handleBatch: async (batch: PartitionBatch) => void seenByB.push(...batch.messages.map((m) => m.value?.toString() ?? '')) },
+    });
+    await a.start();
+    try {
+      await waitFor('A handled both partitions', async () => seenByA.length, (n) => n === 10, 30_000);
+      await b.start();
+      await waitFor('B handled its partition', async () => seenByB.length, (n) => n >= 5, 60_000);
+      const kept = Number(a.assignment[0]!.split(':').pop());
+      const lost = 1 - kept;
+      const keptValues = Array.from({ length: 5 }, (_, i) => `p${kept}-${i}`);
+      await waitFor('A read its kept partition again', async () => seenByA.filter((v) => keptValues.includes(v)).length, (n) => n >= 10, 30_000);
+      expect(a.assignment).toEqual([`${topic}:${kept}`]);
+      // the lost partition was revoked; the kept one was neither revoked nor assigned again
+      expect([...eventsA].sort()).toEqual(['assigned 0', 'assigned 1', `revoked ${lost}`]);
+      expect(seenByA.slice(10).filter((v) => keptValues.includes(v)).slice(0, 5)).toEqual(keptValues);
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  }, 120_000);
 });

@@ -76,8 +76,6 @@ export class PartitionedConsumer {
   private crashed: Error | undefined;
   /** Set by a crash kafkajs will not restart from: the consumer is dead until the process restarts. */
   private fatal: Error | undefined;
-  /** Revoking every partition after a crash; batches of the restarted consumer wait for it. */
-  private recovery: Promise<void> | undefined;
   private crashCount = 0;
   private lagTimer: NodeJS.Timeout | undefined;
   private lagRefresh: Promise<void> | undefined;
@@ -114,7 +112,7 @@ export class PartitionedConsumer {
     return !this.fatal;
   }
 
-  /** Crashes since start (each one revoked every partition). */
+  /** Crashes since start. */
   get crashes(): number {
     return this.crashCount;
   }
@@ -224,9 +222,10 @@ export class PartitionedConsumer {
 
   /**
    * kafkajs gave up on a broker call or a batch (its retries ran out) and stopped the consumer; it
-   * restarts it after a back-off when the cause is retriable. Whatever the handler holds for its
-   * partitions is dropped, as on a rebalance: the restarted consumer reads again from the last
-   * commit, and handling those messages on top of the old state would count them twice.
+   * restarts it after a back-off when the cause is retriable. The partitions stay with the
+   * handler: the restarted consumer rejoins and reads again from the last commits, which handlers
+   * meet after every rebalance that keeps their partitions too (kafkajs then also restarts from
+   * the commits), so they already skip or rewind over records they handled.
    */
   private onCrash(error: Error, restart: boolean): void {
     this.crashCount += 1;
@@ -235,16 +234,11 @@ export class PartitionedConsumer {
     this.metrics?.crashes.inc({ restart: String(restart) });
     this.options.logger.error(
       { err: error, restart, partitions: [...this.assigned].sort() },
-      restart ? 'consumer crashed: partitions revoked, kafkajs restarts it from the last commit' : 'consumer crashed and will not restart: restart the process',
+      restart ? 'consumer crashed: kafkajs restarts it from the last commits' : 'consumer crashed and will not restart: restart the process',
     );
-    const previous = this.recovery ?? Promise.resolve();
-    this.recovery = previous.then(async () => {
-      for (const k of [...this.assigned]) await this.revoke(k);
-    });
   }
 
   private async onGroupJoin(memberAssignment: Record<string, number[]>): Promise<void> {
-    if (this.recovery) await this.recovery;
     if (this.crashed && !this.fatal) {
       this.options.logger.info({ crashes: this.crashCount }, 'consumer restarted after a crash and joined the group');
       this.crashed = undefined;
@@ -276,7 +270,6 @@ export class PartitionedConsumer {
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    if (this.recovery) await this.recovery;
     const k = key(batch.topic, batch.partition);
     const labels = { topic: batch.topic, partition: String(batch.partition) };
     this.assigned.add(k);
@@ -339,7 +332,7 @@ function createConsumerMetrics(registry: Registry, prefix: string) {
     }),
     crashes: new Counter({
       name: `${prefix}_consumer_crashes_total`,
-      help: 'Times kafkajs stopped the consumer after its retries ran out; restart="true" when it restarts it (every partition is revoked and read again from its last commit), "false" when the process must be restarted.',
+      help: 'Times kafkajs stopped the consumer after its retries ran out; restart="true" when it restarts it (reading again from the last commits), "false" when the process must be restarted.',
       labelNames: ['restart'],
       registers: [registry],
     }),

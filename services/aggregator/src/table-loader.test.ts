@@ -41,6 +41,17 @@ describe('TableLoader', () => {
     expect(summary(events)).toEqual([`insert otel_traces:${TOPIC}:3:0-1 5`, 'commit 2']);
   });
 
+  it('takes records read again from the last commit (kafkajs after a rebalance that keeps the partition) once', async () => {
+    const { events, loader } = setUp();
+    await loader.handleBatch(batch(3, [message(0, 'rows:1'), message(1, 'rows:1')]), liveContext);
+    expect(events).toEqual([]);
+    // the same records again from the commit (none yet: offset 0), then new ones
+    await loader.handleBatch(batch(3, [message(0, 'rows:1'), message(1, 'rows:1'), message(2, 'rows:1'), message(3, 'rows:2')]), liveContext);
+    expect(summary(events)).toEqual([`insert otel_traces:${TOPIC}:3:0-3 5`, 'commit 4']);
+    const inserted = events.flatMap((e) => (e.kind === 'insert' ? e.lines.map((l) => JSON.parse(l) as { offset: string; i: number }) : []));
+    expect(inserted.map((r) => `${r.offset}.${r.i}`)).toEqual(['0.0', '1.0', '2.0', '3.0', '3.1']);
+  });
+
   it('records a time cut in the commit metadata before inserting it, then commits past it', async () => {
     let now = 1_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);

@@ -97,6 +97,10 @@ export class TableLoader implements PartitionHandler {
     const key = `${batch.topic}:${batch.partition}`;
     for (const message of batch.messages) {
       const offset = BigInt(message.offset);
+      // After a rebalance that keeps the partition, or a consumer restart, kafkajs reads again from
+      // the last commit: records already pending here are not taken (and inserted) twice.
+      const held = this.pending.get(key);
+      if (held !== undefined && offset <= held.toOffset) continue;
       const cut = this.replayCuts.get(key);
       if (cut !== undefined && offset > cut) {
         // The recorded cut offset is gone (e.g. retention): cut before the first record past it.
