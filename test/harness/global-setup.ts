@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestInfra } from './infra';
 import { startContainers, dockerAvailable } from './containers';
+import { warmUpBroker } from './broker-warmup';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -32,7 +33,9 @@ async function provide(): Promise<TestInfra> {
     (globalThis as Record<string, unknown>).__tailstreamContainers = started.stop;
     return { kafkaBrokers: started.kafkaBrokers, clickhouseUrl: started.clickhouseUrl, source: 'testcontainers' };
   }
-  return { kafkaBrokers: startLocalBroker(), clickhouseUrl: process.env.CLICKHOUSE_URL || undefined, source: 'local' };
+  const kafkaBrokers = startLocalBroker();
+  await warmUpBroker(kafkaBrokers);
+  return { kafkaBrokers, clickhouseUrl: process.env.CLICKHOUSE_URL || undefined, source: 'local' };
 }
 
 /** Starts deploy/local's broker unless it already runs; remembers whether we started it. */

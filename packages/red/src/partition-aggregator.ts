@@ -104,6 +104,11 @@ export class PartitionAggregator {
     this.afterMessage(offset);
   }
 
+  /** The last offset added or skipped (undefined before the first). */
+  lastHandled(): bigint | undefined {
+    return this.lastOffset;
+  }
+
   /** Takes the flushes cut so far, oldest first. */
   takeReady(): RedFlush[] {
     return this.ready.splice(0, this.ready.length);

@@ -44,6 +44,11 @@ export class RedAggregator {
     this.partitionOf(partition).skip(offset);
   }
 
+  /** The last offset of the partition added or skipped; undefined without state or before the first. */
+  lastHandled(partition: number): bigint | undefined {
+    return this.partitionsById.get(partition)?.lastHandled();
+  }
+
   /** Flushes cut so far for the partition (oldest first); each is returned once. */
   flushReady(partition: number): RedFlush[] {
     return this.partitionsById.get(partition)?.takeReady() ?? [];

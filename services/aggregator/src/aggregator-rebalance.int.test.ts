@@ -2,16 +2,17 @@
  * Two aggregators in one group while a partition moves, on the real broker and ClickHouse engine:
  * the instance that keeps a partition is handed its records again from the last commit by kafkajs
  * (as after every rebalance), while it still holds them uninserted. Every kept span and summary
- * must land exactly once.
+ * must land exactly once, and every span must be counted once in RED.
  */
 import { createKafka, ensureTopics, topicNames } from '@tailstream/kafka';
 import { createLogger } from '@tailstream/telemetry';
 import { metricSum, scrapeMetrics, testInfra, uniqueDatabase, uniqueGroupId, uniqueTopicPrefix } from '@tailstream/test-harness';
 import type { Kafka } from 'kafkajs';
 import { testAggregatorConfig } from './test-support/config';
-import { BASE_NS, keptBatchesOf, makeTrace, summaryOf } from './test-support/fixtures';
+import { BASE_NS, keptBatchesOf, makeTrace, summaryOf, TEST_BOUNDS_MS } from './test-support/fixtures';
+import { redTruth, totalCalls } from './test-support/ground-truth';
 import { fullyCommitted, InputProducer, waitUntil } from './test-support/kafka-io';
-import { spanCounts, summaryCounts, type Query } from './test-support/reads';
+import { redCalls, spanCounts, summaryCounts, type Query } from './test-support/reads';
 import { startAggregator, type RunningAggregator } from './worker';
 import { createClickHouse, type ClickHouse } from '@tailstream/store';
 
@@ -35,7 +36,8 @@ describe('two aggregators in one group while a partition moves', () => {
     const config = testAggregatorConfig(
       { prefix, groupId, database, partitions: PARTITIONS },
       {
-        red: { enabled: false },
+        // RED holds its state too: no epoch, idle or watermark flush before the shutdown
+        red: { bucketSeconds: 10, histogramBoundsMs: [...TEST_BOUNDS_MS], epochMaxMessages: 100_000, idleFlushMs: HOLD_MS },
         spans: { maxRows: 100_000, maxBytes: 64 << 20, maxDelayMs: HOLD_MS },
         summaries: { maxRows: 100_000, maxBytes: 64 << 20, maxDelayMs: HOLD_MS },
         retry: { initialMs: 100, maxMs: 1000 },
@@ -63,12 +65,17 @@ describe('two aggregators in one group while a partition moves', () => {
 
   it('loads every kept span and summary once when the instance that keeps a partition reads it again', async () => {
     const traces = Array.from({ length: 40 }, (_, i) => makeTrace({ seed: 23, index: i, startNs: BASE_NS + BigInt(i) * 250_000_000n, partition: i % PARTITIONS }));
+    await input.spans(traces);
     await input.kept(traces.flatMap((t) => keptBatchesOf(t).map((kept) => ({ kept, partition: t.partition }))));
     await input.summaries(traces.map((t) => ({ summary: summaryOf(t), partition: t.partition })));
     const spans = traces.reduce((n, t) => n + t.spans.length, 0);
 
     const a = await start();
-    const buffered = async (x: RunningAggregator) => metricSum(await scrapeMetrics(x.opsPort), 'tailstream_aggregator_rows_buffered');
+    const loaded = ['otel_traces', 'trace_summaries'];
+    const buffered = async (x: RunningAggregator) => {
+      const metrics = await scrapeMetrics(x.opsPort);
+      return loaded.reduce((n, table) => n + metricSum(metrics, 'tailstream_aggregator_rows_buffered', { table }), 0);
+    };
     // A holds every row of both partitions, uninserted and uncommitted
     await waitUntil(async () => (await buffered(a)) === spans + traces.length, 30_000, async () => `A holds ${await buffered(a)} rows`);
 
@@ -84,10 +91,13 @@ describe('two aggregators in one group while a partition moves', () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await b.stop();
     running.splice(0);
+    expect(await fullyCommitted(kafka, `${groupId}-red`, topics.spans)).toBe(true);
     expect(await fullyCommitted(kafka, `${groupId}-spans`, topics.sampledSpans)).toBe(true);
     expect(await fullyCommitted(kafka, `${groupId}-summaries`, topics.traceSummaries)).toBe(true);
     const query: Query = <T>(sql: string) => reader.query<T>(sql);
     expect(await spanCounts(query, database)).toEqual({ rows: spans, unique: spans, finalRows: spans, finalUnique: spans });
     expect(await summaryCounts(query, database)).toEqual({ rows: traces.length, unique: traces.length, finalRows: traces.length, finalUnique: traces.length });
+    // RED: every span counted once, though the instance that kept a partition read it again
+    expect(await redCalls(query, database)).toBe(totalCalls(redTruth(traces, 10, TEST_BOUNDS_MS)));
   }, 120_000);
 });

@@ -53,6 +53,22 @@ describe('RedPipeline', () => {
     ]);
   });
 
+  it('skips messages read again from the last commit (kafkajs keeping the partition over a rebalance), without rewinding', async () => {
+    const once = setUp();
+    await once.pipeline.onAssigned(TOPIC, 0);
+    await once.pipeline.handleBatch(batch([0, 1, 2, 3, 4].map((o) => spanMessage(o))), liveContext);
+    await once.pipeline.flushIdle();
+
+    const again = setUp();
+    await again.pipeline.onAssigned(TOPIC, 0);
+    await again.pipeline.handleBatch(batch([0, 1, 2].map((o) => spanMessage(o))), liveContext);
+    await again.pipeline.handleBatch(batch([0, 1, 2, 3, 4].map((o) => spanMessage(o))), liveContext);
+    await again.pipeline.flushIdle();
+    expect(again.seeks).toEqual([]);
+    expect(summary(again.events)).toEqual(summary(once.events));
+    expect(again.ch.inserts()).toEqual(once.ch.inserts());
+  });
+
   it('repeats the recorded cut on replay, with more input behind it: same token, same rows', async () => {
     const original = setUp();
     await original.pipeline.onAssigned(TOPIC, 0);

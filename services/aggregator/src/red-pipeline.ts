@@ -138,6 +138,10 @@ export class RedPipeline implements PartitionHandler {
           if (offset !== awaiting) continue;
           this.awaiting.delete(batch.partition);
         }
+        // kafkajs reads a partition it keeps over a rebalance (or after restarting a crashed
+        // consumer) again from the last commit: messages this state counted already are skipped.
+        const last = this.red.lastHandled(batch.partition);
+        if (last !== undefined && offset <= last) continue;
         if (!this.firstOffset.has(batch.partition)) this.firstOffset.set(batch.partition, offset);
         const cut = this.replayCuts.get(batch.partition);
         // The recorded cut offset is gone (e.g. retention): cut before the first message past it.
