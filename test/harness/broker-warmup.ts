@@ -6,6 +6,8 @@
  * coordinator until one answers, so that no test meets either answer.
  */
 import { Kafka, logLevel } from 'kafkajs';
+// by path: jest's module mapping does not apply to its global setup
+import { waitForTopicLeaders } from '../../packages/kafka/src/admin';
 
 const PROBE = 'tailstream-test-warmup';
 
@@ -31,10 +33,7 @@ export async function warmUpBroker(brokers: string, timeoutMs = 90_000): Promise
       if (!(await admin.listTopics()).includes(PROBE)) await admin.createTopics({ topics: [{ topic: PROBE, numPartitions: 1, replicationFactor: 1 }] });
       return true;
     });
-    await until('gives the probe topic no leader', async () => {
-      const { topics } = await admin.fetchTopicMetadata({ topics: [PROBE] });
-      return topics[0]?.partitions.every((p) => p.leader >= 0) === true && (topics[0]?.partitions.length ?? 0) > 0;
-    });
+    await waitForTopicLeaders(admin, [PROBE], Math.max(1000, deadline - Date.now()));
     await until('has no group coordinator', async () => (await admin.describeGroups([PROBE]), true));
     await admin.deleteTopics({ topics: [PROBE] }).catch(() => undefined);
   } finally {

@@ -18,35 +18,44 @@ async function waitFor<T>(what: string, read: () => Promise<T>, ok: (value: T) =
   return value;
 }
 
-describe('PartitionedConsumer lag gauge on a real broker', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
-  const prefix = uniqueTopicPrefix('consumer-lag');
+/**
+ * The broker side of one describe block: a client, an admin and a producer connected before its
+ * tests, and the topics it creates (through `createTopic`) deleted after them.
+ */
+function brokerFixture(clientId: string) {
+  const fx = { kafka: undefined as unknown as Kafka, admin: undefined as unknown as Admin, producer: undefined as unknown as Producer };
   const created: string[] = [];
-
   beforeAll(async () => {
-    kafka = createKafka({ brokers: testInfra().kafkaBrokers.split(','), clientId: 'consumer-test' }, logger);
-    admin = kafka.admin();
-    await admin.connect();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
+    fx.kafka = createKafka({ brokers: testInfra().kafkaBrokers.split(','), clientId }, logger);
+    fx.admin = fx.kafka.admin();
+    await fx.admin.connect();
+    fx.producer = fx.kafka.producer({ allowAutoTopicCreation: false });
+    await fx.producer.connect();
   });
-
   afterAll(async () => {
-    await producer.disconnect();
-    if (created.length > 0) await admin.deleteTopics({ topics: created }).catch(() => undefined);
-    await admin.disconnect();
+    await fx.producer.disconnect();
+    if (created.length > 0) await fx.admin.deleteTopics({ topics: created }).catch(() => undefined);
+    await fx.admin.disconnect();
   });
+  return Object.assign(fx, {
+    async createTopic(topic: string, numPartitions: number): Promise<void> {
+      await fx.admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions, replicationFactor: 1 }] });
+      created.push(topic);
+    },
+  });
+}
+
+describe('PartitionedConsumer lag gauge on a real broker', () => {
+  const broker = brokerFixture('consumer-test');
+  const prefix = uniqueTopicPrefix('consumer-lag');
 
   async function produce(topic: string, from: number, count: number): Promise<void> {
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ partition: 0, value: `m-${from + i}` })) });
+    await broker.producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ partition: 0, value: `m-${from + i}` })) });
   }
 
   it('shows the messages a blocked handler has not handled, and new ones, before the next fetch; ~0 once caught up', async () => {
     const topic = `${prefix}in`;
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
-    created.push(topic);
+    await broker.createTopic(topic, 1);
     await produce(topic, 0, 40);
 
     const registry = new Registry();
@@ -55,7 +64,7 @@ describe('PartitionedConsumer lag gauge on a real broker', () => {
     let firstBatchStarted!: () => void;
     const firstBatch = new Promise<void>((resolve) => (firstBatchStarted = resolve));
     const handled: string[] = [];
-    const consumer = new PartitionedConsumer(kafka, {
+    const consumer = new PartitionedConsumer(broker.kafka, {
       groupId: uniqueGroupId('consumer-lag'),
       topics: [topic],
       logger,
@@ -105,12 +114,11 @@ describe('PartitionedConsumer lag gauge on a real broker', () => {
 
   it('with the refresh off, keeps the batch-time gauge (no admin client)', async () => {
     const topic = `${prefix}off`;
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
-    created.push(topic);
+    await broker.createTopic(topic, 1);
     await produce(topic, 0, 10);
     const registry = new Registry();
     let count = 0;
-    const consumer = new PartitionedConsumer(kafka, {
+    const consumer = new PartitionedConsumer(broker.kafka, {
       groupId: uniqueGroupId('consumer-lag-off'),
       topics: [topic],
       logger,
@@ -135,27 +143,11 @@ describe('PartitionedConsumer lag gauge on a real broker', () => {
 });
 
 describe('PartitionedConsumer after kafkajs crashes it', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
+  const broker = brokerFixture('consumer-crash-test');
   const topic = `${uniqueTopicPrefix('consumer-crash')}in`;
+  beforeAll(() => broker.createTopic(topic, 1));
 
-  beforeAll(async () => {
-    kafka = createKafka({ brokers: testInfra().kafkaBrokers.split(','), clientId: 'consumer-crash-test' }, logger);
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-  });
-
-  afterAll(async () => {
-    await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
-
-  const produce = (values: string[]) => producer.send({ topic, acks: -1, messages: values.map((value) => ({ partition: 0, value })) });
+  const produce = (values: string[]) => broker.producer.send({ topic, acks: -1, messages: values.map((value) => ({ partition: 0, value })) });
   const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `m-${from + i}`);
 
   it('is not ready until the restart rejoins; the partition stays assigned and is read again from the last commit', async () => {
@@ -166,7 +158,7 @@ describe('PartitionedConsumer after kafkajs crashes it', () => {
     let held: string[] = [];
     let failing = true;
     const runningWhileFailing: boolean[] = [];
-    const consumer: PartitionedConsumer = new PartitionedConsumer(kafka, {
+    const consumer: PartitionedConsumer = new PartitionedConsumer(broker.kafka, {
       groupId: uniqueGroupId('consumer-crash'),
       topics: [topic],
       logger,
@@ -223,36 +215,20 @@ describe('PartitionedConsumer after kafkajs crashes it', () => {
 });
 
 describe('PartitionedConsumer over a rebalance that keeps a partition', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
+  const broker = brokerFixture('consumer-keep-test');
   const topic = `${uniqueTopicPrefix('consumer-keep')}in`;
-
-  beforeAll(async () => {
-    kafka = createKafka({ brokers: testInfra().kafkaBrokers.split(','), clientId: 'consumer-keep-test' }, logger);
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2, replicationFactor: 1 }] });
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-  });
-
-  afterAll(async () => {
-    await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  beforeAll(() => broker.createTopic(topic, 2));
 
   // What handlers rely on (the sampler skips records below what it handled, RED rewinds, the
   // loader skips what it holds): kafkajs reads a partition it keeps again from the last commit.
   it('hands the kept partition its records again from the last commit, without revoking it', async () => {
     for (const partition of [0, 1]) {
-      await producer.send({ topic, acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ partition, value: `p${partition}-${i}` })) });
+      await broker.producer.send({ topic, acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ partition, value: `p${partition}-${i}` })) });
     }
     const groupId = uniqueGroupId('consumer-keep');
     const seenByA: string[] = [];
     const eventsA: string[] = [];
-    const a: PartitionedConsumer = new PartitionedConsumer(kafka, {
+    const a: PartitionedConsumer = new PartitionedConsumer(broker.kafka, {
       groupId,
       topics: [topic],
       logger,
@@ -265,7 +241,7 @@ describe('PartitionedConsumer over a rebalance that keeps a partition', () => {
       },
     });
     const seenByB: string[] = [];
-    const b = new PartitionedConsumer(kafka, {
+    const b = new PartitionedConsumer(broker.kafka, {
       groupId,
       topics: [topic],
       logger,
