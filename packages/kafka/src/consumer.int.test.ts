@@ -267,3 +267,57 @@ describe('PartitionedConsumer over a rebalance that keeps a partition', () => {
     }
   }, 120_000);
 });
+
+describe('PartitionedConsumer fetch sizes', () => {
+  const broker = brokerFixture('consumer-fetch-size');
+  const prefix = uniqueTopicPrefix('consumer-fetch');
+
+  /** Reads the topic's 40 records (each its own 2 KB record batch) and returns the sizes of the batches handed over. */
+  async function batchSizes(topic: string, options: { maxBytesPerPartition?: number; maxBytes?: number }): Promise<number[]> {
+    const sizes: number[] = [];
+    let handled = 0;
+    const consumer = new PartitionedConsumer(broker.kafka, {
+      groupId: uniqueGroupId('consumer-fetch'),
+      topics: [topic],
+      logger,
+      lagRefreshMs: 0,
+      ...options,
+      handler: {
+        handleBatch: async (batch: PartitionBatch) => {
+          sizes.push(batch.messages.length);
+          handled += batch.messages.length;
+        },
+      },
+    });
+    await consumer.start();
+    try {
+      await waitFor('records handled', async () => handled, (n) => n >= 40, 30_000);
+    } finally {
+      await consumer.stop();
+    }
+    return sizes;
+  }
+
+  it('passes maxBytesPerPartition and maxBytes to the fetches', async () => {
+    const topic = `${prefix}in`;
+    await broker.createTopic(topic, 1);
+    const value = 'x'.repeat(2000);
+    // one send per record: 40 record batches of about 2 KB (a fetch returns whole batches)
+    for (let i = 0; i < 40; i++) await broker.producer.send({ topic, acks: -1, messages: [{ partition: 0, value }] });
+
+    const byDefault = await batchSizes(topic, {});
+    expect(byDefault.reduce((a, b) => a + b, 0)).toBe(40);
+    // 80 KB fits the defaults (4 MiB per partition) several times over: one fetch, at most two
+    expect(byDefault.length).toBeLessThanOrEqual(2);
+
+    const smallPartition = await batchSizes(topic, { maxBytesPerPartition: 8 * 1024 });
+    expect(smallPartition.reduce((a, b) => a + b, 0)).toBe(40);
+    // about four 2 KB batches per 8 KB fetch
+    expect(Math.max(...smallPartition)).toBeLessThanOrEqual(5);
+    expect(smallPartition.length).toBeGreaterThanOrEqual(8);
+
+    const smallTotal = await batchSizes(topic, { maxBytes: 8 * 1024 });
+    expect(smallTotal.reduce((a, b) => a + b, 0)).toBe(40);
+    expect(Math.max(...smallTotal)).toBeLessThanOrEqual(5);
+  });
+});

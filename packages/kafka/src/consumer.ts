@@ -40,7 +40,10 @@ export interface PartitionedConsumerOptions {
   sessionTimeoutMs?: number;
   /** Partitions handled concurrently (default 1: one batch at a time keeps the event loop fair). */
   partitionsConsumedConcurrently?: number;
+  /** Most bytes one fetch returns per partition (default 4 MiB; the broker still returns a first record batch larger than it). */
   maxBytesPerPartition?: number;
+  /** Most bytes one fetch returns in all (default 32 MiB). */
+  maxBytes?: number;
   /**
    * How often the lag gauge is refreshed from the partitions' high watermarks asked from the
    * broker (default 5000 ms; 0: only when a batch is handled). Without it the gauge reads ~0 until
@@ -91,7 +94,7 @@ export class PartitionedConsumer {
       sessionTimeout: options.sessionTimeoutMs ?? 30000,
       heartbeatInterval: 3000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 4 << 20,
-      maxBytes: 32 << 20,
+      maxBytes: options.maxBytes ?? 32 << 20,
       allowAutoTopicCreation: false,
       retry: { retries: options.retries ?? 10 },
     });

@@ -63,6 +63,15 @@ export const samplerConfigSchema = z.object({
         .positive()
         .default(4)
         .describe('Assigned partitions handled at the same time: one partition\'s batch is decoded and buffered while another waits for its output to be acknowledged.'),
+      maxBytesPerPartition: z
+        .number()
+        .int()
+        .positive()
+        .default(1 * MIB)
+        .describe(
+          'Most (compressed) bytes one fetch returns per partition; a larger first record batch still comes whole. Everything a fetch returns is decompressed at once and stays in memory until handled, so smaller fetches keep the worker\'s memory lower (see docs/performance.md).',
+        ),
+      maxBytes: z.number().int().positive().default(8 * MIB).describe('Most (compressed) bytes one fetch returns across all partitions.'),
     })
     .prefault({}),
   output: z

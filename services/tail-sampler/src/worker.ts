@@ -83,6 +83,8 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
     registry,
     metricPrefix: 'tailstream_sampler',
     partitionsConsumedConcurrently: config.consumer.partitionsConcurrently,
+    maxBytesPerPartition: config.consumer.maxBytesPerPartition,
+    maxBytes: config.consumer.maxBytes,
   });
   await consumer.start();
   bound.consumer = consumer;
