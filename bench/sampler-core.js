@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * Benchmark of the tail-sampler core, on one thread, over the built packages (run
- * `npx tsc -b packages/assembly packages/sampling packages/avro packages/otlp` first):
+ * `npx tsc -b packages/assembly packages/sampling packages/avro packages/otlp services/tail-sampler` first):
  *
  *   - core:    TraceBuffer.add + poll + PolicyEngine.evaluate (+ summarize for kept traces)
  *   - consume: the same plus the Avro decode of every span batch (what a sampler does per message)
  *   - evaluate only: PolicyEngine.evaluate on assembled traces (policy cost per span)
  *   - heap per buffered span: JS heap held by decoded span batches + the trace buffer, and the
  *     part the trace buffer adds on top of the decoded records (needs --expose-gc)
+ *   - decision cache: heap per entry of a full DecisionCache of the tail-sampler (needs --expose-gc)
  *
  * Data (fixed seed): traces of 1 to 200 spans (mean ~14) over 8 services, one span batch per
  * service hop, 15 semantic-convention attributes per span, some events, 3 % error spans; batches
@@ -25,6 +26,7 @@ const { TraceBuffer, MemoryBudget, summarize } = require('../packages/assembly/d
 const { PolicyEngine, loadPolicyFile } = require('../packages/sampling/dist');
 const { spanBatchCodec } = require('../packages/avro/dist');
 const { AttributeRowReader, encodeKeyValueList, getAttribute, getAttributes } = require('../packages/otlp/dist');
+const { DecisionCache } = require('../services/tail-sampler/dist/decision-cache');
 
 const QUICK = process.argv.includes('--quick');
 const TRACES = QUICK ? 3_000 : 12_000;
@@ -243,6 +245,37 @@ function bufferViewHeapBytes() {
   return (process.memoryUsage().heapUsed - before - views.length * 8) / views.length;
 }
 
+/**
+ * Heap of the tail-sampler's decision cache when full (the worker keeps up to
+ * decisionCache.maxEntries, a million by default, for as long as it runs): decisions as the
+ * decisions topic hands them back (fresh strings per record), outcomes as the bench policies give.
+ */
+function decisionCacheHeap() {
+  const entries = QUICK ? 100_000 : 1_000_000;
+  const outcomes = [
+    { sampled: false, policy: '', adjustedCount: 0 },
+    { sampled: true, policy: 'errors', adjustedCount: 1 },
+    { sampled: true, policy: 'slow', adjustedCount: 1 },
+    { sampled: true, policy: 'baseline', adjustedCount: 20 },
+    { sampled: true, policy: 'tenant-stark', adjustedCount: 10 },
+  ];
+  const version = 'sha256:5d41402abc4b2a76';
+  const traceId = Buffer.alloc(16);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const cache = new DecisionCache(entries);
+  for (let i = 0; i < entries; i++) {
+    traceId.writeUInt32BE(i, 12);
+    traceId.writeUInt32BE(Math.imul(i, 2654435761) >>> 0, 0);
+    const o = outcomes[i % 7 === 0 ? 1 + (i % 4) : 0];
+    // new strings per decision, as a decoder makes them
+    cache.set(traceId, { ...o, policy: `${o.policy} `.trimEnd(), policyVersion: `${version} `.trimEnd(), spanCount: 1 + (i % 40) });
+  }
+  gc();
+  const bytes = process.memoryUsage().heapUsed - before;
+  return { entries: cache.size, heapBytesPerEntry: Math.round(bytes / cache.size), heapMiB: Math.round(bytes / 1048576) };
+}
+
 function main() {
   const { messages, spanTotal } = generate();
   const arrivals = messages.map((m) => m.at);
@@ -367,6 +400,7 @@ function main() {
       bufferSizeEstimateBytesPerSpan: Math.round(estimateBytes / held),
     };
     traces.length = 0;
+    out.decisionCache = decisionCacheHeap();
   } else {
     out.heap = 'run with node --expose-gc for heap figures';
   }

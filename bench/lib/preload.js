@@ -5,7 +5,7 @@
  * = trace ID hex), and, for the aggregator, kept spans and summaries as the tail-sampler writes
  * them (whole traces assembled by @tailstream/assembly, kept-span messages of at most 500 spans).
  */
-const { spanBatchCodec, keptSpanBatchCodec, traceSummaryCodec } = require('@tailstream/avro');
+const { spanBatchCodec, keptSpanBatchCodec, traceSummaryCodec, decisionCodec } = require('@tailstream/avro');
 const { TraceBuffer, MemoryBudget, summarize, toSpanBatch } = require('@tailstream/assembly');
 const { toHex } = require('@tailstream/model');
 
@@ -104,4 +104,30 @@ function keptRecords(decodedRequests, maxSpansPerMessage = 500) {
   return { kept, summaries, spans, traces: traces.length };
 }
 
-module.exports = { spanRecords, timelineNs, keptRecords };
+/**
+ * `count` decisions-topic records of earlier traces (IDs that the traffic never uses), as a
+ * long-running sampler finds them: one trace in seven kept by one of three policies, the others
+ * dropped. Read into the decision cache at start, they fill it as a worker that has decided that
+ * many traces has it filled.
+ */
+function decisionRecords(count, timestampMs) {
+  const codec = decisionCodec();
+  const outcomes = [
+    { sampled: false, policy: '', adjustedCount: 0 },
+    { sampled: true, policy: 'errors', adjustedCount: 1 },
+    { sampled: true, policy: 'slow', adjustedCount: 1 },
+    { sampled: true, policy: 'baseline', adjustedCount: 20 },
+  ];
+  const records = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const traceId = Buffer.alloc(16);
+    traceId.writeUInt32BE(0xdec1de00, 0);
+    traceId.writeUInt32BE(i, 12);
+    const o = outcomes[i % 7 === 0 ? 1 + (i % 3) : 0];
+    const value = codec.encode({ traceId, ...o, policyVersion: 'sha256:5d41402abc4b2a76', spanCount: 1 + (i % 40), decidedAtUnixMs: BigInt(timestampMs) });
+    records[i] = { key: toHex(traceId), value, headers: codec.headers, timestamp: timestampMs };
+  }
+  return records;
+}
+
+module.exports = { spanRecords, timelineNs, keptRecords, decisionRecords };

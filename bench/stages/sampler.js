@@ -5,8 +5,10 @@
  * timeline, ~50k spans/s of data time, which is the sampler's clock), then the worker (child
  * process) runs with every policy type (bench/stages/policies-all.yaml) until every trace is
  * decided, once per Kafka compression (input and output): none, gzip and snappy (the workers'
- * default). The traffic is pre-loaded three times over (PASSES; later passes are new traces
- * later on the same timeline). Figures, after a warm-up of the first pass: consume → decide →
+ * default), and once more with snappy and a full decision cache (FULL_CACHE_DECISIONS decisions of
+ * other traces pre-loaded into the decisions topic, as a long-running worker holds them). The
+ * traffic is pre-loaded three times over (PASSES; later passes are new traces later on the same
+ * timeline). Figures, after a warm-up of the first pass: consume → decide →
  * produce spans/s (wall, while consuming), spans per CPU second of the worker from the end of the
  * warm-up to the last decision (spans read after the warm-up only), peak RSS, keep rate. Then
  * bench/sampler-core.js (one thread, no Kafka): buffer + policies cost and heap per buffered span.
@@ -14,7 +16,7 @@
 const path = require('path');
 const { freePort, startWorker, sleep, ROOT } = require('../lib/workers');
 const { createTopics, produceRecords } = require('../lib/kafka');
-const { spanRecords, timelineNs } = require('../lib/preload');
+const { spanRecords, timelineNs, decisionRecords } = require('../lib/preload');
 const { ProcessWatch, mib } = require('../lib/proc');
 const { runChildBench } = require('../lib/child-bench');
 const prom = require('../lib/prom');
@@ -31,11 +33,21 @@ const WARM_UP_SHARE = 0.4;
 /** Decision waits of the sampler and pipeline benches (short, as for a demo; see docs/performance.md). */
 const DECISION_ENV = { TAILSTREAM_SAMPLER_DECISION_WAIT_MS: '3000', TAILSTREAM_SAMPLER_DECISION_WAIT_AFTER_ROOT_MS: '500' };
 
-/** One worker run; `compression` applies to the pre-loaded input and to the sampler's output. */
-async function workerRun(ctx, compression) {
+/**
+ * Decisions pre-loaded for the run with a full decision cache: the worker's default
+ * decisionCache.maxEntries, which a long-running sampler reaches after that many traces.
+ */
+const FULL_CACHE_DECISIONS = 1_000_000;
+
+/**
+ * One worker run; `compression` applies to the pre-loaded input and to the sampler's output.
+ * With `cachedDecisions`, the decisions topic first gets that many decisions of other traces,
+ * which the worker reads into its decision cache before it starts on the spans.
+ */
+async function workerRun(ctx, compression, cachedDecisions = 0) {
   const { requests } = takeSpans(ctx.traffic(), ctx.quick ? 40_000 : 400_000);
   const decoded = decodeAsIngest(requests, BigInt(Date.now() - 60_000) * 1_000_000n);
-  const prefix = ctx.prefix(`sampler-${compression}`);
+  const prefix = ctx.prefix(`sampler-${compression}${cachedDecisions ? '-full-cache' : ''}`);
   const topics = await createTopics(ctx.kafka, prefix);
   const passes = ctx.quick ? 1 : PASSES;
   // Passes follow each other on the data-time clock, one second apart.
@@ -44,6 +56,10 @@ async function workerRun(ctx, compression) {
   let traces = 0;
   let records = 0;
   let warmUpSpans = 0;
+  if (cachedDecisions > 0) {
+    ctx.say(`sampler: pre-loading ${cachedDecisions} decisions of other traces into ${topics.decisions} (a full decision cache)`);
+    await produceRecords(ctx.kafka, topics.decisions, decisionRecords(cachedDecisions, Date.now() - 120_000), { compression });
+  }
   for (let pass = 0; pass < passes; pass++) {
     const loaded = spanRecords(decoded, pass, shiftNs);
     ctx.say(`sampler: pre-loading pass ${pass + 1}/${passes}: ${loaded.spans} spans of ${loaded.traces} traces (${loaded.records.length} records) into ${topics.spans}`);
@@ -111,6 +127,7 @@ async function workerRun(ctx, compression) {
     const cpu = usage.processes.sampler.cpuSeconds;
     return {
       compression,
+      cachedDecisions,
       spans,
       passes,
       warmUpSpans: warmedUp,
@@ -146,10 +163,16 @@ module.exports = {
   POLICY_FILE,
   async run(ctx) {
     const runs = [];
-    for (const compression of ['none', 'gzip', 'snappy']) {
-      const w = await workerRun(ctx, compression);
+    const cases = [
+      ['none', 0],
+      ['gzip', 0],
+      ['snappy', 0],
+      ['snappy', ctx.quick ? 100_000 : FULL_CACHE_DECISIONS],
+    ];
+    for (const [compression, cachedDecisions] of cases) {
+      const w = await workerRun(ctx, compression, cachedDecisions);
       ctx.say(
-        `sampler (compression ${compression}): ${w.spansPerSecond} spans/s while consuming, ${w.spansPerCoreSecond} spans/s per core, kept ${(w.keptRatio * 100).toFixed(1)} % of ${w.traces} traces, peak RSS ${w.peakRssMiB} MiB`,
+        `sampler (compression ${compression}${cachedDecisions ? `, ${cachedDecisions} cached decisions` : ''}): ${w.spansPerSecond} spans/s while consuming, ${w.spansPerCoreSecond} spans/s per core, kept ${(w.keptRatio * 100).toFixed(1)} % of ${w.traces} traces, peak RSS ${w.peakRssMiB} MiB`,
       );
       runs.push(w);
     }
@@ -165,7 +188,7 @@ module.exports = {
     return {
       rows: [
         ...runs.map((w) => ({
-          case: `worker: consume → decide → produce, 16 policy types, compression ${w.compression}`,
+          case: `worker: consume → decide → produce, 16 policy types, compression ${w.compression}${w.cachedDecisions ? `, decision cache full (${w.cachedDecisions})` : ''}`,
           spansPerSecond: w.spansPerSecond,
           spansPerCoreSecond: w.spansPerCoreSecond,
           peakRssMiB: w.peakRssMiB,
@@ -179,6 +202,13 @@ module.exports = {
           peakRssMiB: mib(core.usage?.peakRssBytes),
           note: `assembly + policies alone ${core.result.coreSpansPerSec}/s; Avro decode ${core.result.avroDecodeNsPerSpan} ns/span; policies ${core.result.evaluateNsPerSpan} ns/span`,
           target: 150_000,
+        },
+        {
+          case: 'decision cache when full (sampler-core)',
+          note:
+            typeof core.result.decisionCache === 'object'
+              ? `${core.result.decisionCache.heapBytesPerEntry} B/entry on the heap: ${core.result.decisionCache.heapMiB} MiB for ${core.result.decisionCache.entries} decisions`
+              : 'run with node --expose-gc for heap figures',
         },
         {
           case: 'heap per buffered span (sampler-core)',
@@ -198,3 +228,4 @@ module.exports = {
     };
   },
 };
+module.exports.workerRunFor = workerRun;
