@@ -6,6 +6,14 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { DecisionCache } from './decision-cache';
 
 /**
+ * Most bytes one fetch of the decisions topic returns (kafkajs's default is 10 MiB). Catching up
+ * a full topic at start reads a million small records or more; fetches this size keep the heap
+ * that decoding them grows small (sampler bench with a million decisions pre-loaded: peak RSS
+ * about 930 → 550 MiB); catching up a million decisions took as long as with 10 MiB (7.4-8.1 s).
+ */
+const FETCH_MAX_BYTES = 1024 * 1024;
+
+/**
  * Reads the compacted decisions topic from the beginning, and then keeps following it, into the
  * decision cache. Every sampler instance follows all partitions (its own consumer group, no
  * commits), so when a rebalance hands it a partition, that partition's decisions are already
@@ -27,7 +35,11 @@ export class DecisionsTailer {
 
   async start(): Promise<void> {
     const codec = decisionCodec();
-    this.consumer = this.kafka.consumer({ groupId: `${this.groupPrefix}-decisions-${randomBytes(6).toString('hex')}`, allowAutoTopicCreation: false });
+    this.consumer = this.kafka.consumer({
+      groupId: `${this.groupPrefix}-decisions-${randomBytes(6).toString('hex')}`,
+      allowAutoTopicCreation: false,
+      maxBytes: FETCH_MAX_BYTES,
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({
