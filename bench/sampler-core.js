@@ -27,6 +27,7 @@ const { PolicyEngine, loadPolicyFile } = require('../packages/sampling/dist');
 const { spanBatchCodec } = require('../packages/avro/dist');
 const { AttributeRowReader, encodeKeyValueList, getAttribute, getAttributes } = require('../packages/otlp/dist');
 const { DecisionCache } = require('../services/tail-sampler/dist/decision-cache');
+const { earlierDecision } = require('./lib/preload');
 
 const QUICK = process.argv.includes('--quick');
 const TRACES = QUICK ? 3_000 : 12_000;
@@ -247,29 +248,19 @@ function bufferViewHeapBytes() {
 
 /**
  * Heap of the tail-sampler's decision cache when full (the worker keeps up to
- * decisionCache.maxEntries, a million by default, for as long as it runs): decisions as the
- * decisions topic hands them back (fresh strings per record), outcomes as the bench policies give.
+ * decisionCache.maxEntries, a million by default, for as long as it runs): the decisions the
+ * sampler bench pre-loads (bench/lib/preload.js), with fresh strings per decision as a decoder
+ * makes them.
  */
 function decisionCacheHeap() {
   const entries = QUICK ? 100_000 : 1_000_000;
-  const outcomes = [
-    { sampled: false, policy: '', adjustedCount: 0 },
-    { sampled: true, policy: 'errors', adjustedCount: 1 },
-    { sampled: true, policy: 'slow', adjustedCount: 1 },
-    { sampled: true, policy: 'baseline', adjustedCount: 20 },
-    { sampled: true, policy: 'tenant-stark', adjustedCount: 10 },
-  ];
-  const version = 'sha256:5d41402abc4b2a76';
   const traceId = Buffer.alloc(16);
   gc();
   const before = process.memoryUsage().heapUsed;
   const cache = new DecisionCache(entries);
   for (let i = 0; i < entries; i++) {
-    traceId.writeUInt32BE(i, 12);
-    traceId.writeUInt32BE(Math.imul(i, 2654435761) >>> 0, 0);
-    const o = outcomes[i % 7 === 0 ? 1 + (i % 4) : 0];
-    // new strings per decision, as a decoder makes them
-    cache.set(traceId, { ...o, policy: `${o.policy} `.trimEnd(), policyVersion: `${version} `.trimEnd(), spanCount: 1 + (i % 40) });
+    const d = earlierDecision(i, traceId);
+    cache.set(traceId, { ...d, policy: `${d.policy} `.trimEnd(), policyVersion: `${d.policyVersion} `.trimEnd() });
   }
   gc();
   const bytes = process.memoryUsage().heapUsed - before;

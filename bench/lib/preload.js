@@ -112,22 +112,31 @@ function keptRecords(decodedRequests, maxSpansPerMessage = 500) {
  */
 function decisionRecords(count, timestampMs) {
   const codec = decisionCodec();
-  const outcomes = [
-    { sampled: false, policy: '', adjustedCount: 0 },
-    { sampled: true, policy: 'errors', adjustedCount: 1 },
-    { sampled: true, policy: 'slow', adjustedCount: 1 },
-    { sampled: true, policy: 'baseline', adjustedCount: 20 },
-  ];
   const records = new Array(count);
   for (let i = 0; i < count; i++) {
     const traceId = Buffer.alloc(16);
-    traceId.writeUInt32BE(0xdec1de00, 0);
-    traceId.writeUInt32BE(i, 12);
-    const o = outcomes[i % 7 === 0 ? 1 + (i % 3) : 0];
-    const value = codec.encode({ traceId, ...o, policyVersion: 'sha256:5d41402abc4b2a76', spanCount: 1 + (i % 40), decidedAtUnixMs: BigInt(timestampMs) });
+    const value = codec.encode({ ...earlierDecision(i, traceId), decidedAtUnixMs: BigInt(timestampMs) });
     records[i] = { key: toHex(traceId), value, headers: codec.headers, timestamp: timestampMs };
   }
   return records;
 }
 
-module.exports = { spanRecords, timelineNs, keptRecords, decisionRecords };
+const EARLIER_OUTCOMES = [
+  { sampled: false, policy: '', adjustedCount: 0 },
+  { sampled: true, policy: 'errors', adjustedCount: 1 },
+  { sampled: true, policy: 'slow', adjustedCount: 1 },
+  { sampled: true, policy: 'baseline', adjustedCount: 20 },
+];
+
+/**
+ * The i-th decision of decisionRecords (without decidedAtUnixMs), its trace ID written into
+ * `traceId` (16 bytes): one trace in seven kept by one of three policies, the others dropped.
+ */
+function earlierDecision(i, traceId) {
+  traceId.writeUInt32BE(0xdec1de00, 0);
+  traceId.writeUInt32BE(i, 12);
+  const o = EARLIER_OUTCOMES[i % 7 === 0 ? 1 + (i % 3) : 0];
+  return { traceId, ...o, policyVersion: 'sha256:5d41402abc4b2a76', spanCount: 1 + (i % 40) };
+}
+
+module.exports = { spanRecords, timelineNs, keptRecords, decisionRecords, earlierDecision };
