@@ -47,7 +47,8 @@ const FULL_CACHE_DECISIONS = 1_000_000;
 async function workerRun(ctx, compression, cachedDecisions = 0) {
   const { requests } = takeSpans(ctx.traffic(), ctx.quick ? 40_000 : 400_000);
   const decoded = decodeAsIngest(requests, BigInt(Date.now() - 60_000) * 1_000_000n);
-  const prefix = ctx.prefix(`sampler-${compression}${cachedDecisions ? '-full-cache' : ''}`);
+  const label = `sampler-${compression}${cachedDecisions ? '-full-cache' : ''}`;
+  const prefix = ctx.prefix(label);
   const topics = await createTopics(ctx.kafka, prefix);
   const passes = ctx.quick ? 1 : PASSES;
   // Passes follow each other on the data-time clock, one second apart.
@@ -75,7 +76,7 @@ async function workerRun(ctx, compression, cachedDecisions = 0) {
     command: 'sampler',
     logDir: ctx.logDir,
     opsPort,
-    nodeArgs: ctx.nodeArgs(`sampler-${compression}`),
+    nodeArgs: ctx.nodeArgs(label),
     env: {
       KAFKA_BROKERS: ctx.broker.brokers,
       TAILSTREAM_TOPIC_PREFIX: prefix,
@@ -207,7 +208,7 @@ module.exports = {
           case: 'decision cache when full (sampler-core)',
           note:
             typeof core.result.decisionCache === 'object'
-              ? `${core.result.decisionCache.heapBytesPerEntry} B/entry on the heap: ${core.result.decisionCache.heapMiB} MiB for ${core.result.decisionCache.entries} decisions`
+              ? `${core.result.decisionCache.heapBytesPerEntry} B/entry on the heap (${core.result.decisionCache.heapMiB} MiB) + ${core.result.decisionCache.offHeapBytesPerEntry} B/entry in typed arrays (${core.result.decisionCache.offHeapMiB} MiB) for ${core.result.decisionCache.entries} decisions`
               : 'run with node --expose-gc for heap figures',
         },
         {

@@ -66,4 +66,67 @@ describe('DecisionCache', () => {
     got.policy = 'changed';
     expect(cache.get(id(1))).toEqual(kept('errors', 5));
   });
+
+  it('stays exact through many wraps of its ring, with traces set again on the way', () => {
+    const max = 50;
+    const cache = new DecisionCache(max);
+    const expected = new Map<number, CachedDecision>();
+    const order: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      // every seventh step sets a recent trace again (a hole in the ring), the rest add new ones
+      const n = i % 7 === 6 && order.length > 3 ? order[order.length - 3]! : i;
+      const d = i % 3 === 0 ? dropped(i) : kept(`p${i % 5}`, i);
+      cache.set(id(n), d);
+      const at = order.indexOf(n);
+      if (at >= 0) order.splice(at, 1);
+      order.push(n);
+      expected.set(n, d);
+      while (order.length > max) expected.delete(order.shift()!);
+    }
+    expect(cache.size).toBe(max);
+    for (const [n, d] of expected) expect(cache.get(id(n))).toEqual(d);
+    for (let n = 0; n < 2000; n++) if (!expected.has(n)) expect(cache.get(id(n))).toBeUndefined();
+  });
+
+  it('tells apart trace IDs that share the bytes its hash reads', () => {
+    const cache = new DecisionCache(100);
+    const a = id(7);
+    const b = Buffer.from(a);
+    b[0] = 1; // bytes 4-7 and 12-15 are the same: same chain
+    cache.set(a, kept('a', 1));
+    cache.set(b, dropped(2));
+    expect(cache.get(a)).toEqual(kept('a', 1));
+    expect(cache.get(b)).toEqual(dropped(2));
+    cache.set(a, kept('a', 3));
+    expect(cache.get(b)).toEqual(dropped(2));
+    expect(cache.get(a)).toEqual(kept('a', 3));
+    expect(cache.size).toBe(2);
+  });
+
+  it('keeps trace IDs of another length too, within the same bound', () => {
+    const cache = new DecisionCache(3);
+    const short = Buffer.from('0102030405060708', 'hex');
+    cache.set(short, kept('odd', 4));
+    cache.set(id(1), kept('a', 1));
+    expect(cache.get(short)).toEqual(kept('odd', 4));
+    expect(cache.get(Buffer.concat([short, Buffer.alloc(8)]))).toBeUndefined();
+    cache.set(id(2), kept('a', 2));
+    cache.set(id(3), kept('a', 3)); // over the bound: the odd entry goes first
+    expect(cache.get(short)).toBeUndefined();
+    expect(cache.size).toBe(3);
+    expect(cache.evicted).toBe(1);
+  });
+
+  it('holds its entries outside the JS heap, in arrays sized once', () => {
+    const cache = new DecisionCache(1000);
+    const before = cache.allocatedBytes;
+    for (let i = 0; i < 5000; i++) cache.set(id(i), kept('a', i));
+    expect(cache.allocatedBytes).toBe(before);
+    // 16 ID bytes, a number and a chain link per slot (an eighth more slots than entries), plus the hash table
+    expect(before / 1000).toBeLessThan(48);
+  });
+
+  it('refuses a bound that is not a positive integer', () => {
+    expect(() => new DecisionCache(0)).toThrow(/maxEntries must be a positive integer/);
+  });
 });
