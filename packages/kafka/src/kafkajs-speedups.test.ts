@@ -209,6 +209,7 @@ describe('kafkajs speedups', () => {
       produceEncoder: 'one-pass',
       requestFraming: 'one-buffer',
       grouping: 'linear',
+      recordDecoder: 'numeric',
     });
     expect(patched.crc32C).not.toBe(stock.crc32C);
     expect(patched.Encoder).not.toBe(stock.Encoder);
@@ -442,6 +443,78 @@ describe('kafkajs speedups', () => {
     const bad: KafkaRequest = { apiKey: 18, apiVersion: 2, encode: async () => ({}) as EncoderLike };
     await expect(patched.frame({ correlationId: 1, clientId: 'x', request: bad })).rejects.toThrow('value should be an instance of Encoder');
     await expect(stock.frame({ correlationId: 1, clientId: 'x', request: bad })).rejects.toThrow('value should be an instance of Encoder');
+  });
+
+  it('decodes fetched records exactly as kafkajs does: offsets, timestamps, keys, values, headers, or the same error', () => {
+    type Decoder = new (buffer: Buffer) => { offset: number };
+    type RecordDecoder = ((decoder: unknown, context?: object) => unknown) & { [STOCK_EXPORT]?: (decoder: unknown, context?: object) => unknown };
+    const Decoder = require(`${SRC}/decoder`) as Decoder;
+    const numeric = require(`${SRC}/recordBatch/record/v0/decoder`) as RecordDecoder;
+    const original = numeric[STOCK_EXPORT]!;
+    expect(original).toBeDefined();
+    const Long = require('kafkajs/src/utils/long') as { fromValue(v: unknown): unknown };
+    const Encoder = patched.Encoder as unknown as new () => EncoderLike & {
+      writeInt8(n: number): EncoderLike;
+      writeVarLong(v: unknown): EncoderLike;
+      writeVarIntBytes(v: Buffer | null): EncoderLike;
+      writeVarIntString(v: string | null): EncoderLike;
+    };
+    const rand = mulberry32(20261127);
+    const bases = ['0', '1', '41', '1732000000000', '123456789012', '9007199254740990', '9007199254740991', '9223372036854775000', '-5', '0042'];
+    const deltas = [0, 1, -1, 63, -64, 64, 300, 2 ** 31 - 1, -(2 ** 31), 2 ** 48, -(2 ** 48), 2 ** 49, 2 ** 55, -(2 ** 60)];
+    const headerKeys = ['schema', 'x-trace', '__proto__', 'toString', 'constructor', '', 'ü', '1'];
+    const outcome = (decode: RecordDecoder, bytes: Buffer, context: object): unknown => {
+      try {
+        const decoder = new Decoder(bytes);
+        return { record: decode(decoder, context), offset: decoder.offset };
+      } catch (error) {
+        return { error: String(error) };
+      }
+    };
+    for (let round = 0; round < 600; round++) {
+      const e = new Encoder();
+      e.writeInt8(Math.floor(rand() * 4));
+      e.writeVarLong(Long.fromValue(round < 300 ? Math.floor((rand() - 0.5) * 2 ** 20) : pick(rand, deltas)));
+      (e as unknown as { writeVarInt(n: number): void }).writeVarInt(round % 5 === 0 ? pick(rand, deltas.filter((d) => Math.abs(d) < 2 ** 31)) : Math.floor(rand() * 500));
+      e.writeVarIntBytes(rand() < 0.2 ? null : randomBytes(rand, Math.floor(rand() * 20)));
+      e.writeVarIntBytes(rand() < 0.1 ? null : randomBytes(rand, Math.floor(rand() * 300)));
+      const headers = Math.floor(rand() * 5);
+      (e as unknown as { writeVarInt(n: number): void }).writeVarInt(rand() < 0.05 ? -1 : headers);
+      for (let h = 0; h < headers; h++) {
+        e.writeVarIntString(pick(rand, headerKeys));
+        e.writeVarIntBytes(rand() < 0.1 ? null : randomBytes(rand, Math.floor(rand() * 8)));
+      }
+      const whole = e.buffer;
+      // truncated records too: kafkajs reads past the end as it does, and the result must agree
+      const bytes = round % 4 === 3 ? whole.subarray(0, Math.floor(rand() * whole.length)) : whole;
+      const context = {
+        firstOffset: pick(rand, bases),
+        firstTimestamp: pick(rand, bases),
+        magicByte: 2,
+        isControlBatch: rand() < 0.1,
+        timestampType: rand() < 0.2 ? 1 : 0,
+        maxTimestamp: pick(rand, ['1732000000999', '', undefined]),
+      };
+      const want = outcome(original, bytes, context);
+      const got = outcome(numeric, bytes, context);
+      expect([round, got]).toEqual([round, want]);
+      const headersOf = (o: unknown) => (o as { record?: { headers: object } }).record?.headers;
+      if (headersOf(want)) {
+        expect(Object.getPrototypeOf(headersOf(got))).toBe(Object.getPrototypeOf(headersOf(want)));
+        expect(Object.keys(headersOf(got)!)).toEqual(Object.keys(headersOf(want)!));
+      }
+    }
+    // a negative header count other than -1 fails as in kafkajs
+    const bad = new Encoder();
+    bad.writeInt8(0);
+    bad.writeVarLong(Long.fromValue(0));
+    (bad as unknown as { writeVarInt(n: number): void }).writeVarInt(0);
+    bad.writeVarIntBytes(null);
+    bad.writeVarIntBytes(null);
+    (bad as unknown as { writeVarInt(n: number): void }).writeVarInt(-3);
+    const context = { firstOffset: '7', firstTimestamp: '9' };
+    expect(outcome(numeric, bad.buffer, context)).toEqual(outcome(original, bad.buffer, context));
+    expect(outcome(numeric, bad.buffer, context)).toEqual({ error: expect.stringContaining('RangeError') });
   });
 
   it('groups messages per partition exactly as kafkajs does (same partitions, same order)', () => {

@@ -1,5 +1,5 @@
 /**
- * Produce-path speedups for kafkajs 2.2.4, applied in place (no fork) when this module is loaded.
+ * Produce-path (and one fetch-path) speedups for kafkajs 2.2.4, applied in place (no fork) when this module is loaded.
  * It must be loaded before anything requires kafkajs: `client.ts` and `producer.ts` import it first.
  *
  * Written against kafkajs 2.2.4 (its last release, pinned exactly in package.json). On any other
@@ -53,6 +53,12 @@
  *    kafkajs copies the whole list for every message. Same result. Skipped (`grouping: 'stock'`)
  *    if sendMessages.js was loaded first.
  *
+ * 6. Fetched records (`kafkajs-record-decoder.ts`): the export of `recordBatch/record/v0/decoder.js`
+ *    (bound by `recordBatch/v0/decoder.js` when it loads) adds each record's offset and timestamp
+ *    delta to the batch's base values as numbers (kafkajs: Long objects parsed from and printed to
+ *    decimal strings for every record) and folds headers without a copy per header. Same record
+ *    objects. Skipped (`recordDecoder: 'stock'`) if the batch decoder was loaded first.
+ *
  * All of it produces byte-identical requests (kafkajs-speedups.test.ts encodes fixed and randomized
  * produce requests and other requests with stock and patched modules and compares, bytes or errors;
  * the integration tests produce to a real broker, which checks the batch CRCs). Idempotent: loading
@@ -62,6 +68,7 @@
 import { createProduceRequestV3, type ProduceEncoderDeps } from './kafkajs-produce-encoder';
 import { groupMessagesPerPartition } from './kafkajs-grouping';
 import { createRequestFraming } from './kafkajs-request-framing';
+import { createRecordDecoder, type RecordDecoderDeps } from './kafkajs-record-decoder';
 
 /** The kafkajs version whose internals this module was written against. */
 export const KAFKAJS_SPEEDUPS_VERSION = '2.2.4';
@@ -81,6 +88,8 @@ export interface KafkaCodecInfo {
   requestFraming: 'one-buffer' | 'stock';
   /** `linear` = messages grouped per partition by appending (kafkajs re-copies the array per message); `stock` = kafkajs's. */
   grouping: 'linear' | 'stock';
+  /** `numeric` = fetched records' offsets and timestamps added as numbers, headers folded once; `stock` = kafkajs's Long path. */
+  recordDecoder: 'numeric' | 'stock';
   /** Why something is stock, when it is. */
   reason?: string;
 }
@@ -128,6 +137,7 @@ const STOCK = {
   produceEncoder: 'stock',
   requestFraming: 'stock',
   grouping: 'stock',
+  recordDecoder: 'stock',
 } as const;
 
 /** Set when nothing was patched (other kafkajs version, or turned off). */
@@ -178,6 +188,7 @@ function install(): void {
   reasons.push(installProduceEncoder(loadEncoder(), info));
   reasons.push(installRequestFraming(loadEncoder(), info));
   reasons.push(installGrouping(info));
+  reasons.push(installRecordDecoder(info));
   const reason = reasons.filter(Boolean).join('; ');
   if (reason) info.reason = reason;
   proto[PATCHED] = info;
@@ -235,6 +246,23 @@ function installGrouping(info: KafkaCodecInfo): string | undefined {
   grouping[STOCK_EXPORT] = stockGrouping;
   cacheEntry(path)!.exports = grouping;
   info.grouping = 'linear';
+  return undefined;
+}
+
+/** Replaces the export of `recordBatch/record/v0/decoder.js`, which `recordBatch/v0/decoder.js` binds when it loads. */
+function installRecordDecoder(info: KafkaCodecInfo): string | undefined {
+  if (cacheEntry(`${KAFKAJS_SRC}/recordBatch/v0/decoder.js`) !== undefined) return 'kafkajs record batch decoding was loaded before the speedups';
+  const path = `${KAFKAJS_SRC}/recordBatch/record/v0/decoder.js`;
+  /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs internals have no typings */
+  const stockDecoder = require(path) as unknown;
+  const decoder = createRecordDecoder({
+    Long: require('kafkajs/src/utils/long.js') as RecordDecoderDeps['Long'],
+    TimestampTypes: require(`${KAFKAJS_SRC}/timestampTypes.js`) as RecordDecoderDeps['TimestampTypes'],
+  }) as ReturnType<typeof createRecordDecoder> & { [STOCK_EXPORT]?: unknown };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  decoder[STOCK_EXPORT] = stockDecoder;
+  cacheEntry(path)!.exports = decoder;
+  info.recordDecoder = 'numeric';
   return undefined;
 }
 
