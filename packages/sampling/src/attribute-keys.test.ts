@@ -53,6 +53,33 @@ describe('CompiledAttributeKeys', () => {
     expect([reader.rowReads, reader.reads]).toEqual([5, 0]);
   });
 
+  test('readSharedTable reads what readTable reads, into one array reused from trace to trace', () => {
+    const keys = new CompiledAttributeKeys(['service.name', 'http.route', 'code'], new TableProtobufAttributeReader());
+    const small = testTrace({ spans: [{ attrs: { code: 7n } }], resources: [{}] });
+    const first = keys.readSharedTable(trace);
+    const firstGeneration = keys.sharedGeneration;
+    expect(first.slice(0, 15)).toEqual(keys.readTable(trace));
+    const second = keys.readSharedTable(small);
+    expect(second).toBe(first);
+    expect(keys.sharedGeneration).not.toBe(firstGeneration);
+    // the smaller trace's slots (2 rows x 3 keys) hold only its own values: nothing left over from the larger one
+    expect(second.slice(0, 6)).toEqual(keys.readTable(small));
+    expect(second.slice(0, 6).filter((v) => v !== undefined)).toEqual([{ int: 7n }]);
+  });
+
+  test('an EvalContext whose shared table another trace reused reads its own values again', () => {
+    const reader = new TableProtobufAttributeReader();
+    const keys = new CompiledAttributeKeys(['service.name', 'http.route'], reader);
+    const other = testTrace({ spans: [{ attrs: { 'http.route': '/other' } }], resources: [{ 'service.name': 'payments' }] });
+    const ctx = new EvalContext(trace, reader, keys);
+    expect(spanValues(ctx.values('http.route'))).toEqual([{ string: '/api/x' }, { string: '/web' }, undefined]);
+    const otherCtx = new EvalContext(other, reader, keys);
+    expect(resourceValues(otherCtx.values('service.name'))).toEqual([{ string: 'payments' }]);
+    expect(resourceValues(ctx.values('service.name'))).toEqual([{ string: 'checkout' }, undefined]);
+    expect(spanValues(ctx.values('http.route'))).toEqual([{ string: '/api/x' }, { string: '/web' }, undefined]);
+    expect(spanValues(otherCtx.values('http.route'))).toEqual([{ string: '/other' }]);
+  });
+
   test('a compileKeys reader is used for a single key too', () => {
     const reader = new TableProtobufAttributeReader();
     expect(new CompiledAttributeKeys(['vip'], reader).readTable(trace)).toEqual([

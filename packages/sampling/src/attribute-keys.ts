@@ -11,6 +11,9 @@ export type AttributeTable = (AttrValue | undefined)[];
 export class CompiledAttributeKeys {
   private readonly ordinals = new Map<string, number>();
   private readonly tableReader: AttributeTableReader | undefined;
+  /** The array readSharedTable reuses, and how many calls it has seen. */
+  private shared: AttributeTable = [];
+  private generation = 0;
 
   constructor(
     readonly keys: readonly string[],
@@ -25,14 +28,41 @@ export class CompiledAttributeKeys {
     return this.tableReader === undefined ? -1 : (this.ordinals.get(key) ?? -1);
   }
 
-  /** Reads every key on every resource and span of the trace (resources first); throws what the reader throws. */
+  /** Reads every key on every resource and span of the trace (resources first) into a new table; throws what the reader throws. */
   readTable(trace: TraceView): AttributeTable {
+    return this.fillTable(trace, this.newTable(trace));
+  }
+
+  /**
+   * readTable into one array that every call reuses (no table allocated per trace), valid until
+   * the next call: compare `sharedGeneration` with its value after this call before reading it
+   * again. Tables of more than SHARED_TABLE_LIMIT slots are new arrays, so none is kept for good.
+   */
+  readSharedTable(trace: TraceView): AttributeTable {
+    this.generation++;
+    const slots = (trace.resources.length + trace.spans.length) * this.keys.length;
+    if (slots > SHARED_TABLE_LIMIT) return this.readTable(trace);
+    if (this.shared.length < slots) this.shared = new Array<AttrValue | undefined>(Math.max(slots, 2 * this.shared.length)).fill(undefined);
+    else this.shared.fill(undefined, 0, slots);
+    return this.fillTable(trace, this.shared);
+  }
+
+  /** Changes with every readSharedTable call. */
+  get sharedGeneration(): number {
+    return this.generation;
+  }
+
+  private newTable(trace: TraceView): AttributeTable {
+    // filled (not holey): the columns handed to policies are plain dense arrays
+    return new Array<AttrValue | undefined>((trace.resources.length + trace.spans.length) * this.keys.length).fill(undefined);
+  }
+
+  /** Writes the trace's values into `table`, whose first rows * keys slots are undefined. */
+  private fillTable(trace: TraceView, table: AttributeTable): AttributeTable {
     const reader = this.tableReader;
     if (reader === undefined) throw new Error('these attribute keys are not read through a table');
     const { resources, spans } = trace;
     const rows = resources.length + spans.length;
-    // filled (not holey): the columns handed to policies are plain dense arrays
-    const table: AttributeTable = new Array<AttrValue | undefined>(rows * this.keys.length).fill(undefined);
     for (let r = 0; r < resources.length; r++) reader.readRow(resources[r]!.attributes, table, r, rows);
     const readIn = reader.readRowIn;
     for (let s = 0; s < spans.length; s++) {
@@ -47,6 +77,9 @@ export class CompiledAttributeKeys {
     return table;
   }
 }
+
+/** Slots of the largest table readSharedTable reuses (512 KiB of slots). */
+const SHARED_TABLE_LIMIT = 65_536;
 
 /** Scratch for readAttributeBounds (tables are read one at a time). */
 const bounds: AttributeBounds = { source: Buffer.alloc(0), start: 0, end: 0 };

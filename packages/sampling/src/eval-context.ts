@@ -32,8 +32,12 @@ const NS_PER_MS = 1_000_000n;
 export class EvalContext {
   /** Values of keys read one by one (keys without a table ordinal). */
   private readonly singleKeys = new Map<string, AttributeValues>();
-  /** Values of every compiled key, once read (undefined until then, and after a failed read). */
+  /**
+   * Values of every compiled key, once read (undefined until then, and after a failed read), in the
+   * compiled keys' shared table: valid while its generation is still `tableGeneration`.
+   */
   private table: AttributeTable | undefined;
+  private tableGeneration = -1;
   /** columns[ordinal]: the AttributeValues view of one key of the table, made on first request. */
   private readonly columns: (AttributeValues | undefined)[] = [];
 
@@ -47,7 +51,14 @@ export class EvalContext {
   /** Values of `key` on every resource and span of the trace. */
   values(key: string): AttributeValues {
     const ordinal = this.compiledKeys.tableOrdinal(key);
-    if (ordinal >= 0) return (this.columns[ordinal] ??= this.column(ordinal));
+    if (ordinal >= 0) {
+      if (this.table !== undefined && this.compiledKeys.sharedGeneration !== this.tableGeneration) {
+        // another trace's evaluation has reused the shared table since: its columns are stale
+        this.table = undefined;
+        this.columns.length = 0;
+      }
+      return (this.columns[ordinal] ??= this.column(ordinal));
+    }
     let values = this.singleKeys.get(key);
     if (values === undefined) {
       values = this.readOneKey(key);
@@ -58,7 +69,12 @@ export class EvalContext {
 
   /** The key's column of the table (read on first use; a read that throws is tried again on the next call). */
   private column(ordinal: number): AttributeValues {
-    const table = (this.table ??= this.compiledKeys.readTable(this.trace));
+    let table = this.table;
+    if (table === undefined) {
+      table = this.compiledKeys.readSharedTable(this.trace);
+      this.table = table;
+      this.tableGeneration = this.compiledKeys.sharedGeneration;
+    }
     const resourceCount = this.trace.resources.length;
     const rows = resourceCount + this.trace.spans.length;
     const from = ordinal * rows;
