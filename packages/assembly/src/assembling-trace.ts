@@ -19,6 +19,15 @@ import { SpanIdSet } from './span-id-set';
 
 /** Scratch for readSpanTimes (merges never nest). */
 const times: SpanTimes = { startHi: 0, startLo: 0, endHi: 0, endLo: 0 };
+/** Scratch of merge(): the batch's resource and scope indexes mapped to the trace's (-1: not yet), reset per batch. */
+const resourceMap: number[] = [];
+const scopeMap: number[] = [];
+
+/** `map` with its first `n` slots set to -1 (grown as needed; slots past `n` are left as they are). */
+function resetMap(map: number[], n: number): number[] {
+  for (let i = 0; i < n; i++) map[i] = -1;
+  return map;
+}
 
 /** Result of merging one batch into a trace. */
 export interface MergeResult {
@@ -102,8 +111,7 @@ export class AssemblingTrace implements DecidedTrace {
     if (batch.receivedAtUnixNano > 0n && (this.receivedAtUnixNano === 0n || batch.receivedAtUnixNano < this.receivedAtUnixNano)) {
       this.receivedAtUnixNano = batch.receivedAtUnixNano;
     }
-    let resourceMap: number[] | undefined;
-    let scopeMap: number[] | undefined;
+    let mapsReset = false;
     const bytesBefore = this.bytes;
     const ownBytesBefore = this.ownBytes;
     let addedSpans = 0;
@@ -117,8 +125,11 @@ export class AssemblingTrace implements DecidedTrace {
         this.duplicateSpans++;
         continue;
       }
-      resourceMap ??= new Array<number>(batch.resources.length).fill(-1);
-      scopeMap ??= new Array<number>(batch.scopes.length).fill(-1);
+      if (!mapsReset) {
+        resetMap(resourceMap, batch.resources.length);
+        resetMap(scopeMap, batch.scopes.length);
+        mapsReset = true;
+      }
       span.resourceIndex = this.mapResource(batch, span.resourceIndex, resourceMap, compactor);
       span.scopeIndex = this.mapScope(batch, span.scopeIndex, scopeMap, compactor);
       compactor.compact(span);
@@ -192,7 +203,8 @@ export class AssemblingTrace implements DecidedTrace {
   }
 
   private mapResource(batch: SpanBatch, index: number, map: number[], compactor: SpanCompactor): number {
-    const known = map[index];
+    // map's slots are this batch's only below resources.length (it is shared scratch)
+    const known = index < batch.resources.length ? map[index] : undefined;
     if (known !== undefined && known >= 0) return known;
     const decoded = batch.resources[index];
     // A span pointing at a missing resource keeps an out-of-range index (readers fall back to
@@ -207,7 +219,7 @@ export class AssemblingTrace implements DecidedTrace {
   }
 
   private mapScope(batch: SpanBatch, index: number, map: number[], compactor: SpanCompactor): number {
-    const known = map[index];
+    const known = index < batch.scopes.length ? map[index] : undefined;
     if (known !== undefined && known >= 0) return known;
     const decoded = batch.scopes[index];
     if (decoded === undefined) return -1;

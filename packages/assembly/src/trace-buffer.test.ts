@@ -176,6 +176,30 @@ describe('TraceBuffer decision timing', () => {
     expect(trace.receivedAtUnixNano).toBe(3n);
   });
 
+  test('a span pointing past its batch resources or scopes keeps an out-of-range index, whatever batches came before', () => {
+    const buffer = new TraceBuffer({ config });
+    // an earlier batch (another trace) whose third resource and scope became its trace's first
+    buffer.add(
+      {
+        traceId: traceIdOf(1),
+        resources: [resource('a'), resource('b'), resource('c')],
+        scopes: [scope('x'), scope('y'), scope('z')],
+        spans: [span({ id: 10, resourceIndex: 2, scopeIndex: 2 })],
+        receivedAtUnixNano: 0n,
+      },
+      0,
+      0,
+    );
+    buffer.add({ traceId: traceIdOf(2), resources: [resource('d')], scopes: [scope('w')], spans: [span({ id: 1, resourceIndex: 2, scopeIndex: 2 }), span({ id: 2 })], receivedAtUnixNano: 0n }, 1, 0);
+    const decided = buffer.decideAll(1);
+    const second = decided.find((t) => t.traceId.equals(traceIdOf(2)))!;
+    expect(second.resources.map((r) => r.serviceName)).toEqual(['d']);
+    expect(second.spans.map((s) => [second.resources[s.resourceIndex]?.serviceName ?? 'none', second.scopes[s.scopeIndex]?.name ?? 'none'])).toEqual([
+      ['none', 'none'],
+      ['d', 'w'],
+    ]);
+  });
+
   test('tracks arrival times, root, start/end and bytes', () => {
     const buffer = new TraceBuffer({ config: { ...config, spanOverheadBytes: 10 } });
     buffer.add(batchOf(1, [span({ id: 2, parent: 1, startNs: 50n, endNs: 70n, attributes: Buffer.alloc(5) })]), 0, 100);
