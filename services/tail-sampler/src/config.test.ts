@@ -19,3 +19,11 @@ describe('tail-sampler config: fetch sizes', () => {
     expect(() => loadSamplerConfig({ env: { TAILSTREAM_SAMPLER_CONSUMER_MAX_BYTES_PER_PARTITION: '0' } })).toThrow(/consumer\.maxBytesPerPartition/);
   });
 });
+
+describe('tail-sampler config: decision cache', () => {
+  it('holds a million decisions by default and refuses a bound past 100 million, naming the option', () => {
+    expect(loadSamplerConfig({ env: {} }).decisionCache.maxEntries).toBe(1_000_000);
+    expect(loadSamplerConfig({ env: { TAILSTREAM_SAMPLER_DECISION_CACHE_MAX_ENTRIES: '5000' } }).decisionCache.maxEntries).toBe(5000);
+    expect(() => loadSamplerConfig({ env: { TAILSTREAM_SAMPLER_DECISION_CACHE_MAX_ENTRIES: '200000000' } })).toThrow(/decisionCache\.maxEntries/);
+  });
+});
