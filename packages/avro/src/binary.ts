@@ -180,6 +180,9 @@ export class AvroReader {
   }
 }
 
+/** Ranges up to this long are copied by raw() in a loop instead of Buffer#copy. */
+const RAW_LOOP_BYTES = 96;
+
 /** Appends Avro values to a scratch buffer that grows as needed; take() copies the result out. */
 export class AvroWriter {
   private buf: Buffer;
@@ -308,8 +311,30 @@ export class AvroWriter {
   raw(src: Buffer, start: number, end: number): void {
     const n = end - start;
     this.ensure(n);
+    if (n <= RAW_LOOP_BYTES) {
+      // short ranges (a lazy span's fields before its indexes): a loop, where Buffer#copy would
+      // allocate a view of the range first
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = start; i < end; i++) buf[pos++] = src[i] as number;
+      this.pos = pos;
+      return;
+    }
     src.copy(this.buf, this.pos, start, end);
     this.pos += n;
+  }
+
+  /** Avro `boolean`: one byte. */
+  boolean(b: boolean): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b ? 1 : 0;
+  }
+
+  /** Avro `double`: 8 bytes, little-endian. */
+  double(x: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(x, this.pos);
+    this.pos += 8;
   }
 
   string(s: string): void {

@@ -1,5 +1,6 @@
 import type { SamplingDecision, TraceSummary } from '@tailstream/model';
 import { AvroCodec, loadType } from './codec';
+import { SamplingDecisionCodec } from './decision-codec';
 import { KeptSpanBatchCodec } from './kept-span-batch-codec';
 import { SpanBatchCodec } from './span-batch-codec';
 
@@ -22,7 +23,7 @@ export function spanBatchCodec(): SpanBatchCodec {
 
 /** SamplingDecision: decisions topic (compacted). */
 export function decisionCodec(): AvroCodec<SamplingDecision> {
-  decision ??= new AvroCodec<SamplingDecision>('sampling-decision.v1', loadType('sampling-decision.v1'), {
+  decision ??= new SamplingDecisionCodec('sampling-decision.v1', loadType('sampling-decision.v1'), {
     'sampling-decision.v1': () => loadType('sampling-decision.v1'),
   });
   return decision;

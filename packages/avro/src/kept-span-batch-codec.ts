@@ -2,13 +2,15 @@ import type { Type } from 'avsc';
 import type { KeptSpanBatch, SamplingDecision } from '@tailstream/model';
 import { AvroFormatError, AvroReader, AvroWriter } from './binary';
 import { SCHEMA_HEADER, SchemaError } from './codec';
+import { writeSamplingDecision } from './decision-codec';
 import { writeSpanBatch, type SpanBatchCodec } from './span-batch-codec';
 
 /**
  * KeptSpanBatch (sampled-spans topic): a record of the SamplingDecision followed by the
- * SpanBatch, which in Avro binary is simply the two encodings one after the other. The small
- * decision goes through avsc; the batch through the specialised SpanBatchCodec, so kept spans
- * read lazily by the sampler are copied out as the bytes they came in.
+ * SpanBatch, which in Avro binary is simply the two encodings one after the other. Both are
+ * written into one buffer by specialised writers (writeSamplingDecision, then the SpanBatchCodec's,
+ * so kept spans read lazily by the sampler are copied out as the bytes they came in); decisions
+ * outside the usual range go through avsc. Decoding reads the decision with avsc.
  */
 export class KeptSpanBatchCodec {
   readonly schemaId = 'kept-span-batch.v1';
@@ -24,10 +26,12 @@ export class KeptSpanBatchCodec {
   }
 
   encode(value: KeptSpanBatch): Buffer {
-    const decision = this.decisionType.toBuffer(value.decision);
     const w = this.writer;
     w.reset();
-    w.raw(decision, 0, decision.length);
+    if (!writeSamplingDecision(w, value.decision)) {
+      const decision = this.decisionType.toBuffer(value.decision);
+      w.raw(decision, 0, decision.length);
+    }
     writeSpanBatch(w, value.batch);
     return w.take();
   }
