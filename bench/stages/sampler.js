@@ -229,4 +229,5 @@ module.exports = {
     };
   },
 };
-module.exports.workerRunFor = workerRun;
+/** One worker run by itself (a case of `run`), for scripts that compare builds run by run. */
+module.exports.workerRun = workerRun;
