@@ -55,6 +55,11 @@ export function createSamplerMetrics(registry: Registry) {
     policyReloads: new Counter({ name: 'tailstream_sampler_policy_reloads_total', help: 'Policy file reloads by outcome.', labelNames: ['outcome'], registers }),
     deadLettered: new Counter({ name: 'tailstream_sampler_dead_lettered_total', help: 'Records sent to the dead-letter topic.', labelNames: ['reason'], registers }),
     decisionCacheSize: new Gauge({ name: 'tailstream_sampler_decision_cache_entries', help: 'Decisions held for late spans.', registers }),
+    decisionCacheEvictions: new Counter({
+      name: 'tailstream_sampler_decision_cache_evictions_total',
+      help: 'Decisions dropped from the full decision cache (late spans of those traces are assembled and decided again).',
+      registers,
+    }),
   };
 }
 

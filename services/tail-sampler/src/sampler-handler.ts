@@ -37,6 +37,8 @@ export interface SamplerHandlerDeps {
 export class SamplerHandler implements PartitionHandler {
   private readonly partitions = new Map<string, PartitionState>();
   private readonly codec = spanBatchCodec();
+  /** Cache evictions already added to the evictions counter. */
+  private reportedEvictions = 0;
 
   constructor(private readonly deps: SamplerHandlerDeps) {}
 
@@ -215,6 +217,11 @@ export class SamplerHandler implements PartitionHandler {
     metrics.bufferedSpans.set(budget.spans);
     metrics.bufferedBytes.set(budget.bytes);
     metrics.decisionCacheSize.set(cache.size);
+    const evicted = cache.evicted;
+    if (evicted > this.reportedEvictions) {
+      metrics.decisionCacheEvictions.inc(evicted - this.reportedEvictions);
+      this.reportedEvictions = evicted;
+    }
   }
 }
 
