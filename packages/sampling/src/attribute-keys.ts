@@ -36,13 +36,17 @@ export class CompiledAttributeKeys {
   /**
    * readTable into one array that every call reuses (no table allocated per trace), valid until
    * the next call: compare `sharedGeneration` with its value after this call before reading it
-   * again. Tables of more than SHARED_TABLE_LIMIT slots are new arrays, so none is kept for good.
+   * again. Tables of more than SHARED_TABLE_LIMIT slots are new arrays, and the reused one never
+   * grows past that limit.
    */
   readSharedTable(trace: TraceView): AttributeTable {
     this.generation++;
     const slots = (trace.resources.length + trace.spans.length) * this.keys.length;
     if (slots > SHARED_TABLE_LIMIT) return this.readTable(trace);
-    if (this.shared.length < slots) this.shared = new Array<AttrValue | undefined>(Math.max(slots, 2 * this.shared.length)).fill(undefined);
+    if (this.shared.length < slots) {
+      const size = Math.min(SHARED_TABLE_LIMIT, Math.max(slots, 2 * this.shared.length));
+      this.shared = new Array<AttrValue | undefined>(size).fill(undefined);
+    }
     else this.shared.fill(undefined, 0, slots);
     return this.fillTable(trace, this.shared);
   }
