@@ -8,7 +8,7 @@
  *   - evaluate only: PolicyEngine.evaluate on assembled traces (policy cost per span)
  *   - heap per buffered span: JS heap held by decoded span batches + the trace buffer, and the
  *     part the trace buffer adds on top of the decoded records (needs --expose-gc)
- *   - decision cache: heap per entry of a full DecisionCache of the tail-sampler (needs --expose-gc)
+ *   - decision cache: heap and typed-array bytes per entry of a full DecisionCache of the tail-sampler (needs --expose-gc)
  *
  * Data (fixed seed): traces of 1 to 200 spans (mean ~14) over 8 services, one span batch per
  * service hop, 15 semantic-convention attributes per span, some events, 3 % error spans; batches

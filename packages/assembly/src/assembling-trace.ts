@@ -23,10 +23,9 @@ const times: SpanTimes = { startHi: 0, startLo: 0, endHi: 0, endLo: 0 };
 const resourceMap: number[] = [];
 const scopeMap: number[] = [];
 
-/** `map` with its first `n` slots set to -1 (grown as needed; slots past `n` are left as they are). */
-function resetMap(map: number[], n: number): number[] {
+/** Sets the first `n` slots of `map` to -1 (growing it as needed; slots past `n` are left as they are). */
+function resetMap(map: number[], n: number): void {
   for (let i = 0; i < n; i++) map[i] = -1;
-  return map;
 }
 
 /** Result of merging one batch into a trace. */
@@ -111,7 +110,8 @@ export class AssemblingTrace implements DecidedTrace {
     if (batch.receivedAtUnixNano > 0n && (this.receivedAtUnixNano === 0n || batch.receivedAtUnixNano < this.receivedAtUnixNano)) {
       this.receivedAtUnixNano = batch.receivedAtUnixNano;
     }
-    let mapsReset = false;
+    resetMap(resourceMap, batch.resources.length);
+    resetMap(scopeMap, batch.scopes.length);
     const bytesBefore = this.bytes;
     const ownBytesBefore = this.ownBytes;
     let addedSpans = 0;
@@ -124,11 +124,6 @@ export class AssemblingTrace implements DecidedTrace {
       if (ids.has(spans, span, key)) {
         this.duplicateSpans++;
         continue;
-      }
-      if (!mapsReset) {
-        resetMap(resourceMap, batch.resources.length);
-        resetMap(scopeMap, batch.scopes.length);
-        mapsReset = true;
       }
       span.resourceIndex = this.mapResource(batch, span.resourceIndex, resourceMap, compactor);
       span.scopeIndex = this.mapScope(batch, span.scopeIndex, scopeMap, compactor);

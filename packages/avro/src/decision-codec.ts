@@ -1,3 +1,4 @@
+import type { Type } from 'avsc';
 import type { SamplingDecision } from '@tailstream/model';
 import { AvroWriter } from './binary';
 import { AvroCodec } from './codec';
@@ -27,13 +28,21 @@ export function writeSamplingDecision(w: AvroWriter, d: SamplingDecision): boole
   return true;
 }
 
-/** The decisions topic's codec: encodes through writeSamplingDecision, decodes (any version) through avsc. */
+/** Appends the decision: through writeSamplingDecision, or as `type` (avsc) encodes it when that declines. */
+export function appendSamplingDecision(w: AvroWriter, d: SamplingDecision, type: Type): void {
+  if (writeSamplingDecision(w, d)) return;
+  const bytes = type.toBuffer(d);
+  w.raw(bytes, 0, bytes.length);
+}
+
+/** The decisions topic's codec: encodes through appendSamplingDecision, decodes (any version) through avsc. */
 export class SamplingDecisionCodec extends AvroCodec<SamplingDecision> {
   private readonly writer = new AvroWriter(256);
 
   override encode(value: SamplingDecision): Buffer {
     const w = this.writer;
     w.reset();
-    return writeSamplingDecision(w, value) ? w.take() : super.encode(value);
+    appendSamplingDecision(w, value, this.type);
+    return w.take();
   }
 }

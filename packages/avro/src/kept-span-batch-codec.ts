@@ -2,7 +2,7 @@ import type { Type } from 'avsc';
 import type { KeptSpanBatch, SamplingDecision } from '@tailstream/model';
 import { AvroFormatError, AvroReader, AvroWriter } from './binary';
 import { SCHEMA_HEADER, SchemaError } from './codec';
-import { writeSamplingDecision } from './decision-codec';
+import { appendSamplingDecision } from './decision-codec';
 import { writeSpanBatch, type SpanBatchCodec } from './span-batch-codec';
 
 /**
@@ -28,10 +28,7 @@ export class KeptSpanBatchCodec {
   encode(value: KeptSpanBatch): Buffer {
     const w = this.writer;
     w.reset();
-    if (!writeSamplingDecision(w, value.decision)) {
-      const decision = this.decisionType.toBuffer(value.decision);
-      w.raw(decision, 0, decision.length);
-    }
+    appendSamplingDecision(w, value.decision, this.decisionType);
     writeSpanBatch(w, value.batch);
     return w.take();
   }

@@ -51,7 +51,7 @@ export const samplerConfigSchema = z.object({
     .prefault({}),
   decisionCache: z
     .object({
-      maxEntries: z.number().int().positive().max(100_000_000).default(1_000_000).describe('Decisions remembered for late spans (oldest evicted first); about 37 bytes each, allocated at start, outside the JS heap; at most 100 million.'),
+      maxEntries: z.number().int().positive().max(100_000_000).default(1_000_000).describe('Decisions remembered for late spans (oldest evicted first); about 40 bytes each, allocated at start, outside the JS heap; at most 100 million.'),
       catchUpTimeoutMs: z.number().int().positive().default(30000).describe('How long an assigned partition waits for the decision cache to catch up.'),
     })
     .prefault({}),
