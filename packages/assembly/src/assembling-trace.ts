@@ -177,9 +177,30 @@ export class AssemblingTrace implements DecidedTrace {
     return copied;
   }
 
-  /** Unpins every shared buffer (the trace is decided or dropped: nothing of it is buffered any more). */
+  /** Unpins every shared buffer, and tells the lifetime that nothing of the trace reads them any more (dropped or detached). */
   unpinAll(pins: SharedBufferPins): void {
+    const lifetime = pins.lifetime;
+    for (const buffer of this.pinned) {
+      pins.unpin(buffer);
+      lifetime?.release(buffer);
+    }
+    this.pinned.length = 0;
+  }
+
+  /**
+   * Unpins every shared buffer from the budget when the trace is decided; its spans still read
+   * them until the caller emitted it, so the lifetime hears of it only in releaseRead().
+   */
+  unpinDecided(pins: SharedBufferPins): void {
     for (const buffer of this.pinned) pins.unpin(buffer);
+    if (pins.lifetime === undefined) this.pinned.length = 0;
+  }
+
+  /** After unpinDecided: the caller is done reading the spans (no-op without a lifetime, or when called again). */
+  releaseRead(pins: SharedBufferPins): void {
+    const lifetime = pins.lifetime;
+    if (lifetime === undefined) return;
+    for (const buffer of this.pinned) lifetime.release(buffer);
     this.pinned.length = 0;
   }
 
@@ -188,6 +209,7 @@ export class AssemblingTrace implements DecidedTrace {
     if (this.pinned.length === 0) this.pinnedSinceMs = nowMs;
     this.pinned.push(buffer);
     pins.pin(buffer);
+    pins.lifetime?.retain(buffer);
   }
 
   /** Marks the trace decided and releases what only assembly needed. */

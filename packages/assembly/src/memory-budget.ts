@@ -1,4 +1,4 @@
-import { SharedBufferPins } from './shared-buffers';
+import { SharedBufferPins, type SharedBufferLifetime } from './shared-buffers';
 
 /** What the budget needs from each buffer it bounds (implemented by TraceBuffer). */
 export interface BudgetMember {
@@ -38,7 +38,7 @@ export class MemoryBudget {
   /** Undecided spans held now. */
   spans = 0;
   /** Shared buffers that undecided spans read in place (counted in `bytes`). */
-  readonly pins = new SharedBufferPins();
+  readonly pins: SharedBufferPins;
   /** Undecided bytes held now, shared buffers excluded. */
   private ownBytes = 0;
   /** Undecided traces held now. */
@@ -47,7 +47,9 @@ export class MemoryBudget {
   pressureDecisions = 0;
   private readonly members = new Set<BudgetMember>();
 
-  constructor(limits: Partial<MemoryBudgetLimits> = {}) {
+  /** @param lifetime told when traces start and stop reading shared buffers (see SharedBufferLifetime) */
+  constructor(limits: Partial<MemoryBudgetLimits> = {}, lifetime?: SharedBufferLifetime) {
+    this.pins = new SharedBufferPins(lifetime);
     this.maxBufferedSpans = limits.maxBufferedSpans ?? DEFAULT_MEMORY_BUDGET_LIMITS.maxBufferedSpans;
     this.maxBufferedBytes = limits.maxBufferedBytes ?? DEFAULT_MEMORY_BUDGET_LIMITS.maxBufferedBytes;
     for (const [name, value] of [

@@ -180,3 +180,84 @@ describe('SharedBufferPins', () => {
     expect([pins.bytes, pins.size, pins.unpin(a)]).toEqual([0, 0, 0]);
   });
 });
+
+/** A SharedBufferLifetime that records who holds which buffer. */
+class CountingLifetime {
+  readonly holders = new Map<ArrayBufferLike, number>();
+  retains = 0;
+  releases = 0;
+  retain(buffer: ArrayBufferLike): void {
+    this.retains++;
+    this.holders.set(buffer, (this.holders.get(buffer) ?? 0) + 1);
+  }
+  release(buffer: ArrayBufferLike): void {
+    this.releases++;
+    const n = this.holders.get(buffer) ?? 0;
+    if (n <= 0) throw new Error('released a buffer nobody held');
+    if (n === 1) this.holders.delete(buffer);
+    else this.holders.set(buffer, n - 1);
+  }
+  held(buffer: ArrayBufferLike): number {
+    return this.holders.get(buffer) ?? 0;
+  }
+}
+
+describe('the lifetime of shared buffers (what tells @tailstream/kafka when a block may be reused)', () => {
+  it('holds a buffer per reading trace from its first span until the caller released the decided trace', () => {
+    const { shared, lazy } = sharedRecords(twoTraces());
+    const lifetime = new CountingLifetime();
+    const budget = new MemoryBudget({}, lifetime);
+    const buffer = bufferWith(budget, 60_000);
+    for (const b of lazy) buffer.add(b, 0, 0);
+    buffer.add(lazy[0]!, 1, 0); // the same spans again: no second hold
+    expect(lifetime.held(shared.buffer)).toBe(2);
+    const due = buffer.poll(30_000);
+    expect(due).toHaveLength(2);
+    // decided: no longer counted by the budget, but still read until emitted
+    expect(budget.pins.bytes).toBe(0);
+    expect(lifetime.held(shared.buffer)).toBe(2);
+    expect(due.map((t) => t.spans.map(content))).toEqual(lazy.map((b) => b.spans.map(content)));
+    buffer.release(due);
+    expect(lifetime.held(shared.buffer)).toBe(0);
+    buffer.release(due); // again: nothing more
+    expect(lifetime.releases).toBe(lifetime.retains);
+  });
+
+  it('keeps a trace decided early for memory pressure held until its own buffer hands it out and it is released', () => {
+    const { shared, lazy } = sharedRecords(twoTraces());
+    const lifetime = new CountingLifetime();
+    const budget = new MemoryBudget({ maxBufferedSpans: 2 }, lifetime);
+    const first = bufferWith(budget, 60_000);
+    const second = bufferWith(budget, 60_000);
+    first.add(lazy[0]!, 0, 0); // 2 spans
+    second.add(lazy[1]!, 0, 1); // 3 spans: the oldest trace (first's) is decided
+    expect(first.stats().ready).toBe(1);
+    expect(lifetime.held(shared.buffer)).toBe(2);
+    const due = first.poll(1);
+    expect(due.map((t) => t.reason)).toEqual(['memory_pressure']);
+    expect(lifetime.held(shared.buffer)).toBe(2);
+    first.release(due);
+    expect(lifetime.held(shared.buffer)).toBe(1);
+  });
+
+  it('lets go at once of what a detached trace copied, and of everything drain() drops, ready traces included', () => {
+    const { shared, lazy } = sharedRecords(twoTraces());
+    const lifetime = new CountingLifetime();
+    const budget = new MemoryBudget({}, lifetime);
+    const detaching = bufferWith(budget, 1_000);
+    detaching.add(lazy[0]!, 0, 0);
+    expect(lifetime.held(shared.buffer)).toBe(1);
+    expect(detaching.poll(1_000)).toEqual([]);
+    expect(lifetime.held(shared.buffer)).toBe(0);
+
+    const draining = new TraceBuffer({ budget, config: { decisionWaitMs: 30_000, decisionWaitAfterRootMs: 0, maxSpansPerTrace: 1, detachAfterMs: 60_000 } });
+    const { shared: other, lazy: more } = sharedRecords(twoTraces());
+    draining.add(more[0]!, 0, 0); // 2 spans ≥ maxSpansPerTrace 1: decided, waits in the ready list
+    draining.add(more[1]!, 1, 0); // decided too
+    expect(draining.stats().ready).toBe(2);
+    expect(lifetime.held(other.buffer)).toBe(2);
+    draining.drain();
+    expect(lifetime.held(other.buffer)).toBe(0);
+    expect(lifetime.releases).toBe(lifetime.retains);
+  });
+});

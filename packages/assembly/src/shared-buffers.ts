@@ -54,6 +54,17 @@ export function detachSpans(spans: readonly SpanRecord[], from: number, to: numb
 }
 
 /**
+ * Told when a trace starts reading a shared buffer in place and when it is done with it, e.g. to
+ * reuse the buffer's memory once nothing reads it (@tailstream/kafka's BatchMemoryPool). A
+ * decided trace is done only once its caller says so (TraceBuffer.release), not at the decision:
+ * its spans are read when it is emitted.
+ */
+export interface SharedBufferLifetime {
+  retain(buffer: ArrayBufferLike): void;
+  release(buffer: ArrayBufferLike): void;
+}
+
+/**
  * The shared buffers that buffered spans read in place, counted once each, in full, however
  * many traces read them: a buffer stays alive until its last reader is decided or detached.
  * Traces pin a buffer once (the first span read from it) and unpin it once.
@@ -62,6 +73,9 @@ export class SharedBufferPins {
   private readonly readers = new Map<ArrayBufferLike, number>();
   /** Bytes of every pinned buffer. */
   bytes = 0;
+
+  /** @param lifetime told of every reader (trace) of a buffer, from pin() until it is done (see SharedBufferLifetime) */
+  constructor(readonly lifetime?: SharedBufferLifetime) {}
 
   /** Adds a reader of `buffer`; returns the bytes this made pinned (0 if it already was). */
   pin(buffer: ArrayBufferLike): number {

@@ -191,6 +191,7 @@ export class TraceBuffer implements BudgetMember {
     const droppedTraces = this.traces.size + this.ready.length;
     this.budget.release(this.heldSpans, this.heldBytes, this.traces.size);
     for (const trace of this.pinning.values()) trace.unpinAll(this.budget.pins);
+    for (const trace of this.ready) trace.releaseRead(this.budget.pins);
     this.traces.clear();
     this.quiet.clear();
     this.pinning.clear();
@@ -201,6 +202,15 @@ export class TraceBuffer implements BudgetMember {
     this.offsetsInOrder = true;
     this.compactor.clear();
     return { safeCommitOffset, lastAddedOffset, commitOffset, droppedTraces, droppedSpans };
+  }
+
+  /**
+   * The caller is done with traces that poll() or decideAll() returned (emitted, or given up):
+   * the shared buffers their spans read in place may be reused (see SharedBufferLifetime). Their
+   * spans must not be read afterwards. Without it, those buffers are only never reused.
+   */
+  release(traces: readonly DecidedTrace[]): void {
+    for (const trace of traces) if (trace instanceof AssemblingTrace) trace.releaseRead(this.budget.pins);
   }
 
   /** Decides every held trace now (reason `drain` for undecided ones) and returns them with the ready ones. */
@@ -276,7 +286,7 @@ export class TraceBuffer implements BudgetMember {
     this.traces.delete(trace.key);
     this.quiet.delete(trace.key);
     this.pinning.delete(trace.key);
-    trace.unpinAll(this.budget.pins);
+    trace.unpinDecided(this.budget.pins);
     trace.decide(reason, nowMs);
     this.heldSpans -= trace.spanCount;
     this.heldBytes -= trace.ownBytes;

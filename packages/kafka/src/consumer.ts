@@ -1,6 +1,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { BatchMemoryPool } from './batch-memory-pool';
 
 export interface PartitionBatch {
   topic: string;
@@ -56,6 +57,12 @@ export interface PartitionedConsumerOptions {
    * the cause is retriable; see `crashes`.
    */
   retries?: number;
+  /**
+   * The pool that decompressed batches are copied into (useSnappyOutputPool): the blocks a batch
+   * lies in are held while the handler runs, and handed back when it resolves unless the handler
+   * retained them itself. Not handed back when it throws (kafkajs may hand the batch over again).
+   */
+  memoryPool?: BatchMemoryPool;
 }
 
 const DEFAULT_LAG_REFRESH_MS = 5000;
@@ -293,10 +300,13 @@ export class PartitionedConsumer {
     this.metrics?.lag.set(labels, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(first.offset))));
     this.metrics?.batchSize.observe(batch.messages.length);
     const endTimer = this.metrics?.processing.startTimer();
+    const pool = this.options.memoryPool;
+    const held = pool?.retainMessages(batch.messages);
     await this.options.handler.handleBatch(
       { topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark },
       { heartbeat: payload.heartbeat, isStale: payload.isStale },
     );
+    if (held !== undefined) pool?.releaseAll(held);
     endTimer?.();
     const last = batch.messages[batch.messages.length - 1] ?? first;
     payload.resolveOffset(last.offset);

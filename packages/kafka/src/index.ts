@@ -8,3 +8,5 @@ export { DeadLetterWriter, DLQ_HEADERS, type DeadLetter } from './dead-letter';
 export { KafkaWriteError, ProducerClosedError, SnappyDecodeError } from './errors';
 export { headerString } from './headers';
 export { PartitionedConsumer, type PartitionHandler, type PartitionBatch, type BatchContext, type PartitionedConsumerOptions } from './consumer';
+export { BatchMemoryPool, type BatchMemoryPoolOptions } from './batch-memory-pool';
+export { useSnappyOutputPool } from './snappy-codec';

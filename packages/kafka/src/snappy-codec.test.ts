@@ -1,7 +1,8 @@
 import { mulberry32 } from '@tailstream/test-harness/random';
 import { compressSync } from 'snappy';
 import { SnappyDecodeError } from './errors';
-import { isXerialFramed, snappyCodec, XERIAL_HEADER_BYTES, XERIAL_MAGIC } from './snappy-codec';
+import { BatchMemoryPool } from './batch-memory-pool';
+import { isXerialFramed, snappyCodec, useSnappyOutputPool, XERIAL_HEADER_BYTES, XERIAL_MAGIC } from './snappy-codec';
 
 function randomBytes(seed: number, length: number): Buffer {
   const rand = mulberry32(seed);
@@ -184,5 +185,24 @@ describe('snappyCodec', () => {
         }
       }
     });
+  });
+});
+
+// Last in this file: the output pool is process-wide once set.
+describe('snappyCodec with an output pool', () => {
+  it('puts each decompressed batch into a block of the pool, and the first pool given stays', async () => {
+    const pool = new BatchMemoryPool();
+    expect(useSnappyOutputPool(pool)).toBe(pool);
+    expect(useSnappyOutputPool(new BatchMemoryPool())).toBe(pool);
+    const plain = Buffer.from('span batch '.repeat(3000));
+    const first = await snappyCodec.decompress(compressSync(plain));
+    expect(first.equals(plain)).toBe(true);
+    expect(pool.owns(first.buffer)).toBe(true);
+    pool.retain(first.buffer);
+    pool.release(first.buffer);
+    const second = await snappyCodec.decompress(compressSync(Buffer.from('x'.repeat(plain.length))));
+    expect(second.buffer).toBe(first.buffer);
+    expect(second.toString()).toBe('x'.repeat(plain.length));
+    expect(pool.reused).toBe(1);
   });
 });

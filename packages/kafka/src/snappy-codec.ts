@@ -1,4 +1,5 @@
 import { compressSync, uncompressSync } from 'snappy';
+import type { BatchMemoryPool } from './batch-memory-pool';
 import { SnappyDecodeError } from './errors';
 
 /**
@@ -84,6 +85,20 @@ export function snappyDecompressSync(input: Buffer): Buffer {
   return blocks.length === 1 ? (blocks[0] as Buffer) : Buffer.concat(blocks);
 }
 
+/** Where decompress() puts its output (see useSnappyOutputPool); undefined: a new Buffer each time. */
+let outputPool: BatchMemoryPool | undefined;
+
+/**
+ * From now on, the codec that kafkajs calls copies each decompressed batch into a block of
+ * `pool` (process-wide: kafkajs's codecs are). Consumers that hold fetched bytes for long then
+ * hand the blocks back (BatchMemoryPool.retain/release); other consumers' blocks are simply
+ * not reused. Returns the pool in use (the first one given stays).
+ */
+export function useSnappyOutputPool(pool: BatchMemoryPool): BatchMemoryPool {
+  outputPool ??= pool;
+  return outputPool;
+}
+
 export const snappyCodec: KafkajsCodec = {
   async compress(encoder) {
     return compressSync(encoder.buffer, COMPRESS_OPTIONS);
@@ -92,6 +107,7 @@ export const snappyCodec: KafkajsCodec = {
     return compressSync(input, COMPRESS_OPTIONS);
   },
   async decompress(buffer) {
-    return snappyDecompressSync(buffer);
+    const output = snappyDecompressSync(buffer);
+    return outputPool === undefined ? output : outputPool.copy(output);
   },
 };

@@ -47,6 +47,12 @@ export const samplerConfigSchema = z.object({
         .describe(
           'Buffered spans are read in place from the buffer they were fetched in (a decompressed record batch or a fetch response) until their trace has held them this long (buffer clock), then copied into buffers of their own, so a long-undecided trace does not keep a large buffer alive. 0 copies every record on arrival.',
         ),
+      reuseBatchMemory: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Copy each snappy-decompressed record batch into a block of reused memory, handed back once no handler and no buffered trace reads it (up to 64 MiB of free blocks kept), instead of new memory per batch: the garbage collector then does not follow the bytes read (see docs/performance.md). false: new memory per batch.',
+        ),
     })
     .prefault({}),
   decisionCache: z

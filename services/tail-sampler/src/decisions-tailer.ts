@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { decisionCodec, SCHEMA_HEADER } from '@tailstream/avro';
-import { headerString } from '@tailstream/kafka';
+import { headerString, type BatchMemoryPool } from '@tailstream/kafka';
 import type { Logger } from '@tailstream/telemetry';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { DecisionCache } from './decision-cache';
@@ -31,6 +31,8 @@ export class DecisionsTailer {
     private readonly cache: DecisionCache,
     private readonly logger: Logger,
     private readonly groupPrefix: string,
+    /** Where decompressed batches lie (see useSnappyOutputPool): handed back after each batch, as the cache copies what it keeps. */
+    private readonly memoryPool?: BatchMemoryPool,
   ) {}
 
   async start(): Promise<void> {
@@ -45,6 +47,7 @@ export class DecisionsTailer {
     await this.consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
+        const held = this.memoryPool?.retainMessages(batch.messages);
         for (const message of batch.messages) {
           if (message.value) {
             try {
@@ -56,6 +59,7 @@ export class DecisionsTailer {
             }
           }
         }
+        if (held) this.memoryPool?.releaseAll(held);
         const last = batch.messages[batch.messages.length - 1];
         if (last) this.advance(batch.partition, BigInt(last.offset) + 1n);
       },

@@ -1,3 +1,4 @@
+import type { BatchMemoryPool } from '@tailstream/kafka';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Tail-sampler metrics, declared once per process. */
@@ -64,3 +65,27 @@ export function createSamplerMetrics(registry: Registry) {
 }
 
 export type SamplerMetrics = ReturnType<typeof createSamplerMetrics>;
+
+/** Metrics of the reused memory for decompressed batches (memory.reuseBatchMemory), read from the pool when scraped. */
+export function registerBatchMemoryMetrics(registry: Registry, pool: BatchMemoryPool): void {
+  const registers = [registry];
+  new Counter({
+    name: 'tailstream_sampler_batch_memory_blocks_total',
+    help: 'Memory blocks that decompressed record batches were copied into, by source: allocated new, or reused once nothing read them any more.',
+    labelNames: ['source'],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ source: 'allocated' }, pool.allocated);
+      this.inc({ source: 'reused' }, pool.reused);
+    },
+  });
+  new Gauge({
+    name: 'tailstream_sampler_batch_memory_free_bytes',
+    help: 'Bytes of released memory blocks kept for the next decompressed batches (at most 64 MiB).',
+    registers,
+    collect() {
+      this.set(pool.freeBytes);
+    },
+  });
+}

@@ -204,6 +204,8 @@ export class SamplerHandler implements PartitionHandler {
   private async decideDue(state: PartitionState): Promise<void> {
     const due = state.buffer.poll(state.clockMs);
     await this.deps.emitter.emit(due, this.deps.policies.engine);
+    // Emitted: the memory their spans were read from may be reused (not after a failed output: never reused then).
+    state.buffer.release(due);
     const point = state.commitPoint();
     if (point && (state.lastCommitted === undefined || point.offset > state.lastCommitted || due.length > 0)) {
       await this.deps.commit(state.topic, state.partition, point.offset, point.metadata);

@@ -1,11 +1,21 @@
 import { MemoryBudget } from '@tailstream/assembly';
-import { BatchingProducer, createKafka, DeadLetterWriter, ensureTopics, fetchCommitted, PartitionedConsumer, topicNames } from '@tailstream/kafka';
+import {
+  BatchingProducer,
+  BatchMemoryPool,
+  createKafka,
+  DeadLetterWriter,
+  ensureTopics,
+  fetchCommitted,
+  PartitionedConsumer,
+  topicNames,
+  useSnappyOutputPool,
+} from '@tailstream/kafka';
 import { startRuntime, type Logger } from '@tailstream/telemetry';
 import type { SamplerConfig } from './config';
 import { DecisionCache } from './decision-cache';
 import { DecisionsTailer } from './decisions-tailer';
 import { DecisionEmitter } from './emitter';
-import { createSamplerMetrics } from './metrics';
+import { createSamplerMetrics, registerBatchMemoryMetrics } from './metrics';
 import { PolicyHolder } from './policy-holder';
 import { SamplerHandler } from './sampler-handler';
 
@@ -39,13 +49,16 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
     logger: logger.child({ component: 'producer' }),
   });
   await producer.connect();
+  // Decompressed batches go into reused memory, handed back by the consumers and the trace buffers once nothing reads it.
+  const memoryPool = config.memory.reuseBatchMemory ? useSnappyOutputPool(new BatchMemoryPool()) : undefined;
+  if (memoryPool) registerBatchMemoryMetrics(registry, memoryPool);
   const cache = new DecisionCache(config.decisionCache.maxEntries);
-  const tailer = new DecisionsTailer(kafka, topics.decisions, cache, logger.child({ component: 'decisions' }), config.groupId);
+  const tailer = new DecisionsTailer(kafka, topics.decisions, cache, logger.child({ component: 'decisions' }), config.groupId, memoryPool);
   await tailer.start();
   const emitter = new DecisionEmitter(producer, topics, cache, metrics, config.output.maxSpansPerMessage);
   const admin = kafka.admin();
   await admin.connect();
-  const budget = new MemoryBudget({ maxBufferedSpans: config.memory.maxBufferedSpans, maxBufferedBytes: config.memory.maxBufferedBytes });
+  const budget = new MemoryBudget({ maxBufferedSpans: config.memory.maxBufferedSpans, maxBufferedBytes: config.memory.maxBufferedBytes }, memoryPool);
 
   // The handler commits through the consumer, which is created with the handler: a late-bound reference.
   const bound: { consumer?: PartitionedConsumer } = {};
@@ -85,6 +98,7 @@ export async function startSampler(config: SamplerConfig, options: { logger?: Lo
     partitionsConsumedConcurrently: config.consumer.partitionsConcurrently,
     maxBytesPerPartition: config.consumer.maxBytesPerPartition,
     maxBytes: config.consumer.maxBytes,
+    memoryPool,
   });
   await consumer.start();
   bound.consumer = consumer;
