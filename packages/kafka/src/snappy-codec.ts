@@ -1,6 +1,7 @@
 import { compressSync, uncompressSync } from 'snappy';
 import type { BatchMemoryPool } from './batch-memory-pool';
 import { SnappyDecodeError } from './errors';
+import { decodeSnappyBlock } from './snappy-decoder';
 
 /**
  * Kafka's snappy codec for kafkajs (same interface as kafkajs's `compression/gzip.js`).
@@ -10,11 +11,13 @@ import { SnappyDecodeError } from './errors';
  * (snappy-java's SnappyOutputStream): an 8-byte magic, int32 BE version, int32 BE compatible
  * version, then [int32 BE length][raw snappy block] repeated; the blocks' outputs concatenated.
  *
- * The native calls are synchronous: a record batch (up to ~1 MB) takes well under a millisecond,
- * less than a round trip to libuv's thread pool would cost. Outputs are copied into a Node Buffer
- * (`copyOutputData`): with the addon's default external buffers, whose native memory is freed only
- * when V8 collects them, some processes spent 200-300 µs of system time per 64 KiB call (in about a
- * third of the runs measured here; ~40 µs otherwise); with the copy, every run took ~40 µs.
+ * Decompression runs in a small WebAssembly module (snappy-decoder.ts) that writes where the caller
+ * asks, e.g. into reused memory (useSnappyOutputPool); the `snappy` addon compresses, and decodes
+ * blocks larger than the module takes. The calls are synchronous: a record batch (up to ~1 MB)
+ * takes well under a millisecond, less than a round trip to libuv's thread pool would cost. The
+ * addon's outputs are copied into a Node Buffer (`copyOutputData`): with its default external
+ * buffers, whose native memory is freed only when V8 collects them, some processes spent 200-300 µs
+ * of system time per 64 KiB call (in about a third of the runs measured here; ~40 µs otherwise).
  */
 
 /** `0x82 'SNAPPY' 0x00`: the start of snappy-java's stream header. */
@@ -42,9 +45,12 @@ export interface KafkajsCodec {
 const COMPRESS_OPTIONS = { copyOutputData: true };
 const UNCOMPRESS_OPTIONS = { asBuffer: true, copyOutputData: true };
 
-function uncompressBlock(block: Buffer, what: string): Buffer {
+/** Where decompressed bytes go by default: a new Buffer. */
+const newBuffer = (length: number): Buffer => Buffer.allocUnsafe(length);
+
+function uncompressBlock(block: Buffer, what: string, allocate: (length: number) => Buffer): Buffer {
   try {
-    return uncompressSync(block, UNCOMPRESS_OPTIONS) as Buffer;
+    return decodeSnappyBlock(block, allocate) ?? (uncompressSync(block, UNCOMPRESS_OPTIONS) as Buffer);
   } catch (cause) {
     // not `instanceof Error`: the addon's errors may come from another realm (jest's sandbox)
     const message = (cause as { message?: unknown } | null)?.message;
@@ -57,9 +63,13 @@ export function isXerialFramed(input: Buffer): boolean {
   return input.length >= XERIAL_MAGIC.length && XERIAL_MAGIC.equals(input.subarray(0, XERIAL_MAGIC.length));
 }
 
-/** Raw snappy or xerial-framed snappy → the uncompressed bytes; throws SnappyDecodeError if corrupt. */
-export function snappyDecompressSync(input: Buffer): Buffer {
-  if (!isXerialFramed(input)) return uncompressBlock(input, `raw block of ${input.length} bytes`);
+/**
+ * Raw snappy or xerial-framed snappy → the uncompressed bytes, in `allocate(length)` (a new Buffer by
+ * default; blocks too large for the WebAssembly decoder come back in a new Buffer anyway); throws
+ * SnappyDecodeError if corrupt.
+ */
+export function snappyDecompressSync(input: Buffer, allocate: (length: number) => Buffer = newBuffer): Buffer {
+  if (!isXerialFramed(input)) return uncompressBlock(input, `raw block of ${input.length} bytes`, allocate);
   if (input.length < XERIAL_HEADER_BYTES) {
     throw new SnappyDecodeError(`xerial header truncated: ${input.length} of ${XERIAL_HEADER_BYTES} bytes`);
   }
@@ -79,18 +89,25 @@ export function snappyDecompressSync(input: Buffer): Buffer {
       throw new SnappyDecodeError(`bad xerial block length ${length} at offset ${at} (${room} bytes follow)`);
     }
     at += 4;
-    blocks.push(uncompressBlock(input.subarray(at, at + length), `xerial block ${blocks.length} (${length} bytes at offset ${at})`));
+    blocks.push(uncompressBlock(input.subarray(at, at + length), `xerial block ${blocks.length} (${length} bytes at offset ${at})`, newBuffer));
     at += length;
   }
-  return blocks.length === 1 ? (blocks[0] as Buffer) : Buffer.concat(blocks);
+  if (blocks.length === 1 && allocate === newBuffer) return blocks[0] as Buffer;
+  const out = allocate(blocks.reduce((n, b) => n + b.length, 0));
+  let written = 0;
+  for (const block of blocks) {
+    out.set(block, written);
+    written += block.length;
+  }
+  return out;
 }
 
 /** Where decompress() puts its output (see useSnappyOutputPool); undefined: a new Buffer each time. */
 let outputPool: BatchMemoryPool | undefined;
 
 /**
- * From now on, the codec that kafkajs calls copies each decompressed batch into a block of
- * `pool` (process-wide: kafkajs's codecs are). Consumers that hold fetched bytes for long then
+ * From now on, the codec that kafkajs calls decompresses each batch into a block of `pool`
+ * (process-wide: kafkajs's codecs are). Consumers that hold fetched bytes for long then
  * hand the blocks back (BatchMemoryPool.retain/release); other consumers' blocks are simply
  * not reused. Returns the pool in use (the first one given stays).
  */
@@ -98,6 +115,9 @@ export function useSnappyOutputPool(pool: BatchMemoryPool): BatchMemoryPool {
   outputPool ??= pool;
   return outputPool;
 }
+
+/** A block of the output pool, or a new Buffer when the output is larger than its blocks. */
+const intoPool = (length: number): Buffer => outputPool?.take(length) ?? Buffer.allocUnsafe(length);
 
 export const snappyCodec: KafkajsCodec = {
   async compress(encoder) {
@@ -107,7 +127,6 @@ export const snappyCodec: KafkajsCodec = {
     return compressSync(input, COMPRESS_OPTIONS);
   },
   async decompress(buffer) {
-    const output = snappyDecompressSync(buffer);
-    return outputPool === undefined ? output : outputPool.copy(output);
+    return snappyDecompressSync(buffer, outputPool === undefined ? newBuffer : intoPool);
   },
 };
