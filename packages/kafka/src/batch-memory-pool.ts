@@ -58,14 +58,6 @@ export class BatchMemoryPool {
     return Buffer.from(block, 0, length);
   }
 
-  /** Copies `bytes` into a block of the pool; returns `bytes` itself when no block fits. */
-  copy(bytes: Buffer): Buffer {
-    const out = this.take(bytes.length);
-    if (out === undefined) return bytes;
-    out.set(bytes);
-    return out;
-  }
-
   /** True for a block handed out by take() and not returned since. */
   owns(block: ArrayBufferLike): boolean {
     return this.holders.has(block);
