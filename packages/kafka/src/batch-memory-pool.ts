@@ -7,7 +7,7 @@
  * collection for each new one while young ArrayBuffers hold 32 MB or more, and starts a full
  * collection after each 64 MB of growth, so the garbage collector's work follows the bytes read.
  * Blocks taken from this pool are handed back once nothing reads them, and the next batch is
- * copied into one of them.
+ * decompressed into one of them.
  *
  * Ownership is counted per block: `take()` hands out a block with no holders; each party that
  * reads it later (a batch handler while it runs, each trace reading spans in place) calls

@@ -58,7 +58,7 @@ export interface PartitionedConsumerOptions {
    */
   retries?: number;
   /**
-   * The pool that decompressed batches are copied into (useSnappyOutputPool): the blocks a batch
+   * The pool that batches are decompressed into (useSnappyOutputPool): the blocks a batch
    * lies in are held while the handler runs, and handed back when it resolves unless the handler
    * retained them itself. Not handed back when it throws (kafkajs may hand the batch over again).
    */
@@ -306,7 +306,7 @@ export class PartitionedConsumer {
       { topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark },
       { heartbeat: payload.heartbeat, isStale: payload.isStale },
     );
-    if (held !== undefined) pool?.releaseAll(held);
+    if (pool !== undefined && held !== undefined) pool.releaseAll(held);
     endTimer?.();
     const last = batch.messages[batch.messages.length - 1] ?? first;
     payload.resolveOffset(last.offset);

@@ -51,7 +51,7 @@ export const samplerConfigSchema = z.object({
         .boolean()
         .default(true)
         .describe(
-          'Copy each snappy-decompressed record batch into a block of reused memory, handed back once no handler and no buffered trace reads it (up to 64 MiB of free blocks kept), instead of new memory per batch: the garbage collector then does not follow the bytes read (see docs/performance.md). false: new memory per batch.',
+          'Decompress each snappy record batch into a block of reused memory, handed back once no handler and no buffered trace reads it (up to 64 MiB of free blocks kept), instead of new memory per batch: the garbage collector then does not follow the bytes read (see docs/performance.md). false: new memory per batch.',
         ),
     })
     .prefault({}),

@@ -71,7 +71,7 @@ export function registerBatchMemoryMetrics(registry: Registry, pool: BatchMemory
   const registers = [registry];
   new Counter({
     name: 'tailstream_sampler_batch_memory_blocks_total',
-    help: 'Memory blocks that decompressed record batches were copied into, by source: allocated new, or reused once nothing read them any more.',
+    help: 'Memory blocks that snappy record batches were decompressed into, by source: allocated new, or reused once nothing read them any more.',
     labelNames: ['source'],
     registers,
     collect() {
